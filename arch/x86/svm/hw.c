@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD SVM: detection and turning SVM on and off on a CPU.
+ *
+ * AMD APM vol. 2, 15.4 "Enabling SVM": EFER.SVME enables the SVM
+ * instructions; VM_CR.SVMDIS (set and possibly locked by firmware) forbids
+ * setting it.  Before the first VMRUN, VM_HSAVE_PA must point at a
+ * page-aligned area where the CPU saves host state (15.30.4).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/perf_event.h>
+#include <asm/processor.h>
+#include <asm/virtext.h>
+
+#include <kvmm/kvmm.h>
+#include "svm.h"
+
+struct svm_caps svm_caps;
+
+/* The host save area of each possible CPU, allocated at setup. */
+static DEFINE_PER_CPU(struct page *, svm_hsave_page);
+
+int svm_probe(const char **why)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 vm_cr;
+
+	if (!cpu_has_svm(why))
+		return -ENODEV;
+
+	/* APM 15.30.1: VM_CR.SVMDIS set means firmware disabled SVM. */
+	if (rdmsrl_safe(MSR_VM_CR, &vm_cr) == 0 &&
+	    (vm_cr & SVM_VM_CR_SVM_DIS_MASK)) {
+		*why = "disabled by firmware (VM_CR.SVMDIS)";
+		return -ENODEV;
+	}
+
+	cpuid(0x8000000a, &eax, &ebx, &ecx, &edx);
+	svm_caps.revision = eax & 0xff;
+	svm_caps.nr_asids = ebx;
+	svm_caps.features = edx;
+	return 0;
+}
+
+int svm_hardware_setup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page *page = kvmm_alloc_page(GFP_KERNEL);
+
+		if (!page) {
+			svm_hardware_unsetup();
+			return -ENOMEM;
+		}
+		per_cpu(svm_hsave_page, cpu) = page;
+	}
+	return 0;
+}
+
+void svm_hardware_unsetup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		kvmm_free_page(per_cpu(svm_hsave_page, cpu));
+		per_cpu(svm_hsave_page, cpu) = NULL;
+	}
+}
+
+int svm_hardware_enable(void)
+{
+	u64 efer;
+
+	rdmsrl(MSR_EFER, efer);
+	/*
+	 * kvmm turns SVME on only through here and tracks it per CPU, so a
+	 * set bit means some other hypervisor is using SVM on this CPU.
+	 */
+	if (efer & EFER_SVME)
+		return -EBUSY;
+
+	wrmsrl(MSR_EFER, efer | EFER_SVME);
+	wrmsrl(MSR_VM_HSAVE_PA,
+	       page_to_phys(this_cpu_read(svm_hsave_page)));
+	/* Let perf count host-only/guest-only events correctly. */
+	amd_pmu_enable_virt();
+	return 0;
+}
+
+void svm_hardware_disable(void)
+{
+	/* Clears VM_HSAVE_PA, forces GIF=1 and clears EFER.SVME. */
+	cpu_svm_disable();
+	amd_pmu_disable_virt();
+}
+
+static const char *const svm_feature_names[SVM_FEAT_NR] = {
+	[SVM_FEAT_NP]			= "npt",
+	[SVM_FEAT_LBRV]			= "lbrv",
+	[SVM_FEAT_SVML]			= "svm_lock",
+	[SVM_FEAT_NRIPS]		= "nrip_save",
+	[SVM_FEAT_TSC_RATE]		= "tsc_scale",
+	[SVM_FEAT_VMCB_CLEAN]		= "vmcb_clean",
+	[SVM_FEAT_FLUSH_ASID]		= "flush_by_asid",
+	[SVM_FEAT_DECODE_ASSISTS]	= "decode_assists",
+	[SVM_FEAT_PAUSE_FILTER]		= "pause_filter",
+	[SVM_FEAT_PF_THRESHOLD]		= "pf_threshold",
+	[SVM_FEAT_AVIC]			= "avic",
+	[SVM_FEAT_VMSAVE_VIRT]		= "v_vmsave_vmload",
+	[SVM_FEAT_VGIF]			= "vgif",
+};
+
+void svm_report(void)
+{
+	char buf[256];
+	int len = 0, bit;
+
+	buf[0] = '\0';
+	for (bit = 0; bit < SVM_FEAT_NR; bit++) {
+		if (!svm_has(bit) || !svm_feature_names[bit])
+			continue;
+		len += scnprintf(buf + len, sizeof(buf) - len, " %s",
+				 svm_feature_names[bit]);
+	}
+	pr_info("AMD SVM revision %u, %u ASIDs, features:%s\n",
+		svm_caps.revision, svm_caps.nr_asids, len ? buf : " none");
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kvmm core: declarations shared by the arch-neutral code in virt/ and the
+ * x86 code in arch/x86/.  Nothing here knows a VMCB or a VMCS.
+ */
+#ifndef _KVMM_KVMM_H
+#define _KVMM_KVMM_H
+
+#include <linux/types.h>
+#include <linux/printk.h>
+
+/*
+ * An invariant of kvmm was broken.  The test harness fails every run whose
+ * kernel log holds this prefix, so use it for "cannot happen" conditions
+ * that must not be papered over (leaks at unload, impossible states).
+ */
+#define kvmm_internal_error(fmt, ...) \
+	pr_err("internal error: " fmt, ##__VA_ARGS__)
+
+/* virt/alloc.c: accounted allocations (leaks are reported at unload). */
+void *kvmm_zalloc(size_t size, gfp_t gfp);
+void kvmm_free(const void *ptr);
+struct page *kvmm_alloc_page(gfp_t gfp);
+void kvmm_free_page(struct page *page);
+void kvmm_alloc_counts(long *objects, long *bytes);
+int kvmm_alloc_check_leaks(void);
+
+/* virt/debugfs.c: /sys/kernel/debug/kvmm/ */
+int kvmm_debugfs_init(void);
+void kvmm_debugfs_exit(void);
+
+/* virt/dev.c: the /dev/kvm misc device and its system ioctls. */
+int kvmm_dev_init(void);
+void kvmm_dev_exit(void);
+const char *kvmm_dev_name(void);
+
+/* virt/hw_enable.c: virtualization on every CPU, hotplug, reboot, suspend. */
+int kvmm_hw_init(void);
+void kvmm_hw_exit(void);
+bool kvmm_hw_enabled_on_this_cpu(void);
+extern bool kvmm_rebooting;
+
+/*
+ * Arch hooks, implemented in arch/<arch>/.  init probes the hardware and
+ * picks a backend (-ENODEV: none usable); hardware_setup allocates per-CPU
+ * state once kvmm owns virtualization; hw_enable/disable_cpu run on the CPU
+ * concerned with interrupts off.
+ */
+int kvmm_arch_init(void);
+void kvmm_arch_exit(void);
+int kvmm_arch_hardware_setup(void);
+void kvmm_arch_hardware_unsetup(void);
+int kvmm_arch_hw_enable_cpu(void);
+void kvmm_arch_hw_disable_cpu(void);
+long kvmm_arch_check_extension(long cap);
+void kvmm_arch_report(void);
+
+#endif /* _KVMM_KVMM_H */

@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot emulated test hosts and run kvmm's selftests in them.
+#
+#   check.sh [--ref] [--run] [--keep-going] [CONFIG...]
+#
+#   --ref   test Linux's own KVM modules instead of kvmm (the reference)
+#   --run   the main job: boot one host, show what kvmm detects, unload it
+#   CONFIG  svm svm-nonpt vmx vmx-noept nosvm (default: all)
+#
+# Ends with one line "N passed, N failed, N skipped"; exits non-zero when
+# anything failed.  Logs stay in build/hosts/<config>-<mode>/.
+# Environment: KDIR (kernel headers), KVMM_CYCLES (load/unload cycles),
+# KVMM_JOBS (hosts booted at once, default 2).
+
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+. "$here/configs.sh"
+
+mode=kvmm run=0
+configs=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--ref) mode=ref ;;
+	--run) run=1 ;;
+	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "check: unknown option $1" >&2; exit 2 ;;
+	*) configs+=("$1") ;;
+	esac
+	shift
+done
+[ ${#configs[@]} -gt 0 ] || configs=($KVMM_ALL_CONFIGS)
+for c in "${configs[@]}"; do kvmm_config "$c" || exit 2; done
+
+say() { echo "check: $*"; }
+
+# --- dependencies and build ----------------------------------------------
+"$top/scripts/install-deps.sh" --if-missing || exit 1
+
+if [ -z "${KDIR:-}" ]; then
+	KDIR=$(make -s -C "$top" -f Makefile print-kdir 2>/dev/null)
+fi
+kver=$(cat "$KDIR/include/config/kernel.release" 2>/dev/null) || {
+	say "cannot read the kernel version of KDIR=$KDIR"; exit 1; }
+vmlinuz=/boot/vmlinuz-$kver
+moddir=/lib/modules/$kver/kernel
+[ -r "$vmlinuz" ] || { say "$vmlinuz missing: apt-get install linux-image-$kver"; exit 1; }
+
+say "building kvmm.ko and the selftests against $kver"
+make -s -C "$top" KDIR="$KDIR" W=1 modules >"$top/build.log" 2>&1 &&
+	make -s -C "$top" selftests >>"$top/build.log" 2>&1 || {
+	cat "$top/build.log"; say "build failed"; exit 1; }
+if grep -E 'warning:|error:' "$top/build.log"; then
+	say "the build is not warning-free"; exit 1
+fi
+rm -f "$top/build.log"
+
+# --- one host ------------------------------------------------------------
+# boot_host CONFIG: build its initramfs, boot it, leave the serial log in
+# $out/console.log and the emulator's status in $out/status.
+boot_host() {
+	local c=$1 out=$top/build/hosts/$1-$mode
+	local EMU CPU VENDOR TIMEOUT refs ref_paths="" m
+	kvmm_config "$c"
+	rm -rf "$out"; mkdir -p "$out"
+	refs=$(kvmm_ref_modules "$VENDOR")
+	for m in $refs; do ref_paths="$ref_paths /kvmm/ref/$(basename "$m")"; done
+	cat > "$out/env" <<-ENV
+	export KVMM_MODE=$mode
+	export KVMM_CONFIG=$c
+	export KVMM_MODULE=/kvmm/kvmm.ko
+	export KVMM_REF_MODULES="${ref_paths# }"
+	export KVMM_REF_UNLOAD="$(kvmm_ref_unload "$VENDOR")"
+	export KVMM_DEVICE=/dev/kvm
+	export KVMM_CYCLES=${KVMM_CYCLES:-100}
+	export KVMM_RUN_DEMO=$run
+	ENV
+	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
+		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \
+		$refs || { echo 1 > "$out/status"; return; }
+	rm -rf "$out/stage"
+
+	local start=$SECONDS rc
+	if [ "$EMU" = qemu ]; then
+		"$here/qemu-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
+			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \
+			--timeout "$TIMEOUT" --append "quiet" >"$out/emulator.log" 2>&1
+		rc=$?
+	else
+		"$here/bochs-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
+			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \
+			--timeout "$TIMEOUT" --append "quiet" \
+			--workdir "$out/bochs" >"$out/emulator.log" 2>&1
+		rc=$?
+	fi
+	echo $rc > "$out/status"
+	echo $((SECONDS - start)) > "$out/seconds"
+}
+
+# report_host CONFIG: print the host's results, add them to the totals.
+passed=0 failed=0 skipped=0
+report_host() {
+	local c=$1 out=$top/build/hosts/$1-$mode
+	local log=$out/console.log rc p=0 f=0 s=0 bad=""
+	rc=$(cat "$out/status" 2>/dev/null || echo 1)
+	touch "$log"
+	tr -d '\r' < "$log" > "$out/console.txt"
+	log=$out/console.txt
+
+	if [ "$run" = 1 ]; then
+		sed -n '/KVMM-HOST-BEGIN/,/KVMM-HOST-DMESG-BEGIN/p' "$log" |
+			grep -v KVMM-HOST-DMESG-BEGIN
+		if grep -q 'KVMM-DEMO: OK' "$log"; then p=1; else f=1; bad="demo"; fi
+	else
+		local results
+		results=$(grep -E '^(not )?ok [0-9]+ selftests: kvmm: ' "$log")
+		p=$(echo "$results" | grep -cE '^ok [0-9]+ .*' | head -1)
+		s=$(echo "$results" | grep -cE '^ok .* # SKIP')
+		f=$(echo "$results" | grep -cE '^not ok ')
+		p=$((p - s))
+		echo "$results" | sed -n 's/^\(not ok\|ok\) [0-9]* selftests: kvmm: /  \1 /p'
+		local want
+		want=$(wc -w < "$top/build/selftests/tests.txt")
+		if [ $((p + f + s)) -ne "$want" ]; then
+			bad="$bad only $((p + f + s)) of $want tests reported;"
+			f=$((f + 1))
+		fi
+	fi
+	# The kernel log: any splat fails the host, whatever the tests said.
+	if grep -E '^\[ *[0-9]+\.[0-9]+\].*(Oops|BUG:|WARNING:|general protection fault|soft lockup|hung_task|Kernel panic|kvmm: internal error)' "$log" >"$out/kernel-problems.txt"; then
+		bad="$bad kernel log problems:"
+		f=$((f + 1))
+	fi
+	if ! grep -q KVMM-HOST-POWEROFF "$log"; then
+		bad="$bad host did not power off (emulator status $rc);"
+		f=$((f + 1))
+	elif [ "$rc" != 0 ]; then
+		bad="$bad emulator status $rc;"
+		f=$((f + 1))
+	fi
+	say "$c ($mode): $p passed, $f failed, $s skipped in $(cat "$out/seconds" 2>/dev/null || echo ?)s"
+	if [ -n "$bad" ]; then
+		say "$c: $bad"
+		sed 's/^/    /' "$out/kernel-problems.txt"
+		say "$c: last lines of $out/console.log:"
+		tail -n 60 "$log" | sed 's/^/    /'
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+
+# --- all hosts -----------------------------------------------------------
+# Bochs hosts are slow and single-threaded: start them first, and let the
+# QEMU hosts (two threads each) run meanwhile, KVMM_JOBS at a time.
+jobs_max=${KVMM_JOBS:-2}
+ordered=()
+for c in "${configs[@]}"; do
+	kvmm_config "$c"; [ "$EMU" = bochs ] && ordered+=("$c")
+done
+for c in "${configs[@]}"; do
+	kvmm_config "$c"; [ "$EMU" = qemu ] && ordered+=("$c")
+done
+
+trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+for c in "${ordered[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do
+		wait -n
+	done
+	say "booting $c ($mode)"
+	boot_host "$c" &
+done
+wait
+
+for c in "${configs[@]}"; do
+	report_host "$c"
+done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside a test host (sourced environment in /kvmm/env): load the
+# hypervisor under test, run every selftest, print KTAP the way the
+# kselftest runner does (each test's own KTAP indented as "# " lines).
+
+load_hypervisor() {
+	if [ "$KVMM_MODE" = ref ]; then
+		for m in $KVMM_REF_MODULES; do
+			insmod "$m" || return 1
+		done
+	else
+		insmod "$KVMM_MODULE" || return 1
+	fi
+}
+
+unload_hypervisor() {
+	if [ "$KVMM_MODE" = ref ]; then
+		for m in $KVMM_REF_UNLOAD; do
+			rmmod "$m" || return 1
+		done
+	else
+		rmmod kvmm || return 1
+	fi
+}
+
+if load_hypervisor; then
+	echo "# hypervisor under test loaded ($KVMM_MODE)"
+else
+	echo "# hypervisor under test did not load ($KVMM_MODE)"
+fi
+dmesg | grep -E 'kvmm:|kvm(_amd|_intel)?:' | sed 's/^/# dmesg: /'
+ls -l "$KVMM_DEVICE" 2>&1 | sed 's/^/# /'
+
+if [ "$KVMM_RUN_DEMO" = 1 ]; then
+	. /kvmm/demo.sh
+	return 0 2>/dev/null || exit 0
+fi
+
+tests=$(cat /kvmm/tests/tests.txt)
+n=$(echo "$tests" | wc -w)
+echo "TAP version 13"
+echo "1..$n"
+i=0
+for t in $tests; do
+	i=$((i + 1))
+	echo "# selftests: kvmm: $t"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	rm -f /tmp/rc
+	{
+		timeout -s KILL "${KVMM_TEST_TIMEOUT:-900}" /kvmm/tests/"$t" 2>&1
+		echo $? > /tmp/rc
+	} | tee /tmp/out | sed 's/^/# /'
+	rc=$(cat /tmp/rc)
+	end=$(cut -d' ' -f1 /proc/uptime)
+	took=$(awk "BEGIN { print $end - $start }")
+	echo "# $t: exit $rc after ${took}s"
+	case "$rc" in
+	0) echo "ok $i selftests: kvmm: $t" ;;
+	4) why=$(grep -o 'SKIP.*' /tmp/out | tail -n 1 | sed 's/^SKIP *//')
+	   echo "ok $i selftests: kvmm: $t # SKIP $why" ;;
+	137) echo "not ok $i selftests: kvmm: $t # TIMEOUT" ;;
+	*) echo "not ok $i selftests: kvmm: $t" ;;
+	esac
+done

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/kvm: the system file of Linux KVM's ABI (Documentation/virt/kvm/
+ * api.rst, "System ioctls"), served by kvmm.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/ioctl.h>
+
+static char *devname = "kvm";
+module_param(devname, charp, 0444);
+MODULE_PARM_DESC(devname, "name of the device node under /dev (default kvm)");
+
+/* KVM_GET_API_VERSION: the argument must be 0 (api.rst 4.1). */
+static long kvmm_dev_get_api_version(struct file *filp, unsigned long arg)
+{
+	if (arg)
+		return -EINVAL;
+	return KVM_API_VERSION;
+}
+
+/*
+ * KVM_CHECK_EXTENSION: 0 for anything kvmm does not implement and test;
+ * a capability is reported only once it works (Documentation/caps.rst).
+ */
+static long kvmm_dev_check_extension(struct file *filp, unsigned long arg)
+{
+	return kvmm_arch_check_extension((long)arg);
+}
+
+/* Locking: none of these touches shared state. */
+static const struct kvmm_ioctl_desc kvmm_dev_ioctls[] = {
+	KVMM_IOCTL(KVM_GET_API_VERSION, kvmm_dev_get_api_version,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_CHECK_EXTENSION, kvmm_dev_check_extension,
+		   KVMM_LOCK_NONE),
+};
+
+static long kvmm_dev_ioctl(struct file *filp, unsigned int cmd,
+			   unsigned long arg)
+{
+	/* KVM answers -EINVAL to an ioctl /dev/kvm does not know. */
+	return kvmm_ioctl_dispatch(kvmm_dev_ioctls,
+				   ARRAY_SIZE(kvmm_dev_ioctls), filp, cmd,
+				   arg, -EINVAL);
+}
+
+static const struct file_operations kvmm_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= kvmm_dev_ioctl,
+	.compat_ioctl	= kvmm_dev_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/*
+ * KVM's fixed minor, so existing device nodes and udev's static_node=kvm
+ * rule apply.  Mode 0660: devtmpfs creates the node root-only otherwise;
+ * udev then hands it to group kvm.
+ */
+static struct miscdevice kvmm_dev = {
+	.minor	= KVM_MINOR,
+	.fops	= &kvmm_dev_fops,
+	.mode	= 0660,
+};
+
+int kvmm_dev_init(void)
+{
+	int err;
+
+	if (!devname || !*devname || strchr(devname, '/')) {
+		pr_err("invalid devname\n");
+		return -EINVAL;
+	}
+	kvmm_dev.name = devname;
+	err = misc_register(&kvmm_dev);
+	if (err == -EBUSY)
+		pr_err("misc minor %d is taken (is another kvm loaded?)\n",
+		       KVM_MINOR);
+	return err;
+}
+
+void kvmm_dev_exit(void)
+{
+	misc_deregister(&kvmm_dev);
+}
+
+const char *kvmm_dev_name(void)
+{
+	return devname;
+}

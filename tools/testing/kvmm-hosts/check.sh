@@ -42,8 +42,11 @@ say() { echo "check: $*"; }
 if [ -z "${KDIR:-}" ]; then
 	KDIR=$(make -s -C "$top" -f Makefile print-kdir 2>/dev/null)
 fi
-kver=$(cat "$KDIR/include/config/kernel.release" 2>/dev/null) || {
-	say "cannot read the kernel version of KDIR=$KDIR"; exit 1; }
+# The release string modules are stamped with (vermagic); Debian's
+# include/config/kernel.release holds the upstream version instead.
+kver=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+	"$KDIR/include/generated/utsrelease.h" 2>/dev/null)
+[ -n "$kver" ] || { say "cannot read the kernel version of KDIR=$KDIR"; exit 1; }
 vmlinuz=/boot/vmlinuz-$kver
 moddir=/lib/modules/$kver/kernel
 [ -r "$vmlinuz" ] || { say "$vmlinuz missing: apt-get install linux-image-$kver"; exit 1; }

@@ -61,6 +61,23 @@ void kvmm_free_page(struct page *page)
 	__free_page(page);
 }
 
+struct page *kvmm_alloc_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(gfp | __GFP_ZERO, order);
+
+	if (page)
+		kvmm_account(1, PAGE_SIZE << order);
+	return page;
+}
+
+void kvmm_free_pages(struct page *page, unsigned int order)
+{
+	if (!page)
+		return;
+	kvmm_account(-1, -(long)(PAGE_SIZE << order));
+	__free_pages(page, order);
+}
+
 void kvmm_alloc_counts(long *objects, long *bytes)
 {
 	*objects = atomic_long_read(&kvmm_alloc_objects);

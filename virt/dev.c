@@ -11,6 +11,9 @@
 
 #include <kvmm/kvmm.h>
 #include <kvmm/ioctl.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+#include <kvmm/backend.h>
 
 static char *devname = "kvm";
 module_param(devname, charp, 0444);
@@ -30,7 +33,39 @@ static long kvmm_dev_get_api_version(struct file *filp, unsigned long arg)
  */
 static long kvmm_dev_check_extension(struct file *filp, unsigned long arg)
 {
-	return kvmm_arch_check_extension((long)arg);
+	return kvmm_check_extension(NULL, (long)arg);
+}
+
+static long kvmm_dev_create_vm_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_dev_create_vm(arg);
+}
+
+/*
+ * KVM_GET_VCPU_MMAP_SIZE: struct kvm_run and the PIO data page.  KVM adds
+ * a third page for the coalesced-MMIO ring, which kvmm does not offer
+ * (KVM_CAP_COALESCED_MMIO is 0).
+ */
+static long kvmm_dev_get_vcpu_mmap_size(struct file *filp, unsigned long arg)
+{
+	if (arg)
+		return -EINVAL;
+	return 2 * PAGE_SIZE;
+}
+
+static long kvmm_dev_get_supported_cpuid(struct file *filp,
+					 unsigned long arg)
+{
+	if (kvmm_ops->guests_unsupported())
+		return -EINVAL;
+	return kvmm_x86_get_supported_cpuid((void __user *)arg);
+}
+
+static long kvmm_dev_get_msr_index_list(struct file *filp, unsigned long arg)
+{
+	if (kvmm_ops->guests_unsupported())
+		return -EINVAL;
+	return kvmm_x86_get_msr_index_list((void __user *)arg);
 }
 
 /* Locking: none of these touches shared state. */
@@ -38,6 +73,13 @@ static const struct kvmm_ioctl_desc kvmm_dev_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_API_VERSION, kvmm_dev_get_api_version,
 		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_CHECK_EXTENSION, kvmm_dev_check_extension,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_CREATE_VM, kvmm_dev_create_vm_ioctl, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_VCPU_MMAP_SIZE, kvmm_dev_get_vcpu_mmap_size,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_SUPPORTED_CPUID, kvmm_dev_get_supported_cpuid,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_MSR_INDEX_LIST, kvmm_dev_get_msr_index_list,
 		   KVMM_LOCK_NONE),
 };
 

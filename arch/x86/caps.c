@@ -1,25 +1,53 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KVM_CHECK_EXTENSION answers.
+ * KVM_CHECK_EXTENSION answers, on /dev/kvm and on VM fds.
  *
- * One table, indexed by capability, holds every answer kvmm gives.  An
- * entry is added in the same commit as the code and the selftest that make
- * the capability true (Documentation/caps.rst); everything else is 0, as
- * KVM answers for a capability it does not know.
+ * One table holds every answer kvmm gives.  An entry is added in the same
+ * commit as the code and the selftest that make the capability true
+ * (Documentation/caps.rst); everything else is 0, as KVM answers for a
+ * capability it does not know.  Capabilities about guests answer 0 when
+ * the backend cannot run guests on this CPU (VMX for now; SVM without
+ * NPT until shadow paging exists).
  */
+#include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/kvm.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/backend.h>
+#include <kvmm/x86.h>
 
-/* Nothing yet: the foundation serves only the system ioctls. */
-static const long kvmm_caps[] = {
-	[KVM_CAP_IRQCHIP] = 0,
+/* A fixed answer, or KVMM_CAP_ONLINE_CPUS for the one computed answer. */
+#define KVMM_CAP_ONLINE_CPUS	(-1L)
+
+static const long kvmm_guest_caps[] = {
+	[KVM_CAP_USER_MEMORY]			= 1,
+	[KVM_CAP_EXT_CPUID]			= 1,
+	[KVM_CAP_SET_TSS_ADDR]			= 1,
+	[KVM_CAP_NR_VCPUS]			= KVMM_CAP_ONLINE_CPUS,
+	[KVM_CAP_NR_MEMSLOTS]			= KVMM_USER_MEM_SLOTS,
+	[KVM_CAP_MP_STATE]			= 1,
+	[KVM_CAP_SYNC_MMU]			= 1,
+	[KVM_CAP_DESTROY_MEMORY_REGION_WORKS]	= 1,
+	[KVM_CAP_JOIN_MEMORY_REGIONS_WORKS]	= 1,
+	[KVM_CAP_SET_IDENTITY_MAP_ADDR]		= 1,
+	[KVM_CAP_MAX_VCPUS]			= KVMM_MAX_VCPUS,
+	[KVM_CAP_CHECK_EXTENSION_VM]		= 1,
+	[KVM_CAP_MAX_VCPU_ID]			= KVMM_MAX_VCPU_IDS,
+	[KVM_CAP_IMMEDIATE_EXIT]		= 1,
 };
 
-long kvmm_arch_check_extension(long cap)
+long kvmm_check_extension(struct kvmm_vm *vm, long cap)
 {
-	if (cap < 0 || cap >= ARRAY_SIZE(kvmm_caps))
+	long r;
+
+	if (cap < 0 || cap >= ARRAY_SIZE(kvmm_guest_caps))
 		return 0;
-	return kvmm_caps[cap];
+	if (kvmm_ops->guests_unsupported())
+		return 0;
+	r = kvmm_guest_caps[cap];
+	if (r == KVMM_CAP_ONLINE_CPUS)
+		r = min_t(long, num_online_cpus(), KVMM_MAX_VCPUS);
+	return r;
 }

@@ -15,6 +15,8 @@
 
 enum kvmm_ioctl_lock {
 	KVMM_LOCK_NONE,		/* handler serializes itself, or needs nothing */
+	KVMM_LOCK_VM,		/* vm->lock held around the handler */
+	KVMM_LOCK_VCPU,		/* vcpu->mutex held (interruptibly) */
 };
 
 struct kvmm_ioctl_desc {
@@ -33,5 +35,9 @@ struct kvmm_ioctl_desc {
 long kvmm_ioctl_dispatch(const struct kvmm_ioctl_desc *table, size_t n,
 			 struct file *filp, unsigned int cmd,
 			 unsigned long arg, long unknown);
+
+/* The locks the dispatcher takes, by file type. */
+struct mutex *kvmm_vm_file_lock(struct file *filp);
+struct mutex *kvmm_vcpu_file_lock(struct file *filp);
 
 #endif /* _KVMM_IOCTL_H */

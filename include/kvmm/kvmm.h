@@ -22,6 +22,8 @@ void *kvmm_zalloc(size_t size, gfp_t gfp);
 void kvmm_free(const void *ptr);
 struct page *kvmm_alloc_page(gfp_t gfp);
 void kvmm_free_page(struct page *page);
+struct page *kvmm_alloc_pages(gfp_t gfp, unsigned int order);
+void kvmm_free_pages(struct page *page, unsigned int order);
 void kvmm_alloc_counts(long *objects, long *bytes);
 int kvmm_alloc_check_leaks(void);
 
@@ -52,7 +54,6 @@ int kvmm_arch_hardware_setup(void);
 void kvmm_arch_hardware_unsetup(void);
 int kvmm_arch_hw_enable_cpu(void);
 void kvmm_arch_hw_disable_cpu(void);
-long kvmm_arch_check_extension(long cap);
 void kvmm_arch_report(void);
 
 #endif /* _KVMM_KVMM_H */

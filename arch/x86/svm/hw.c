@@ -24,8 +24,34 @@
 
 struct svm_caps svm_caps;
 
-/* The host save area of each possible CPU, allocated at setup. */
+/*
+ * Per possible CPU: the host save area VMRUN uses (VM_HSAVE_PA), and the
+ * page the host's VMSAVE/VMLOAD state goes to around each VMRUN.
+ */
 static DEFINE_PER_CPU(struct page *, svm_hsave_page);
+static DEFINE_PER_CPU(struct page *, svm_host_vmsave_page);
+
+/*
+ * I/O and MSR permission maps (APM 15.10.1, 15.11): 12 KiB and 8 KiB,
+ * physically contiguous; all ones, so every port and MSR access exits.
+ * One copy serves every vCPU.
+ */
+#define SVM_IOPM_ORDER	2
+#define SVM_MSRPM_ORDER	1
+static struct page *svm_iopm, *svm_msrpm;
+u64 svm_iopm_pa, svm_msrpm_pa;
+
+unsigned long svm_host_save_pa(void)
+{
+	return page_to_phys(this_cpu_read(svm_host_vmsave_page));
+}
+
+const char *svm_guests_unsupported(void)
+{
+	if (!svm_has(SVM_FEAT_NP))
+		return "this CPU has no NPT and shadow paging is not implemented yet";
+	return NULL;
+}
 
 int svm_probe(const char **why)
 {
@@ -53,16 +79,26 @@ int svm_hardware_setup(void)
 {
 	int cpu;
 
-	for_each_possible_cpu(cpu) {
-		struct page *page = kvmm_alloc_page(GFP_KERNEL);
+	svm_iopm = kvmm_alloc_pages(GFP_KERNEL, SVM_IOPM_ORDER);
+	svm_msrpm = kvmm_alloc_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm)
+		goto fail;
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	svm_iopm_pa = page_to_phys(svm_iopm);
+	svm_msrpm_pa = page_to_phys(svm_msrpm);
 
-		if (!page) {
-			svm_hardware_unsetup();
-			return -ENOMEM;
-		}
-		per_cpu(svm_hsave_page, cpu) = page;
+	for_each_possible_cpu(cpu) {
+		per_cpu(svm_hsave_page, cpu) = kvmm_alloc_page(GFP_KERNEL);
+		per_cpu(svm_host_vmsave_page, cpu) = kvmm_alloc_page(GFP_KERNEL);
+		if (!per_cpu(svm_hsave_page, cpu) ||
+		    !per_cpu(svm_host_vmsave_page, cpu))
+			goto fail;
 	}
 	return 0;
+fail:
+	svm_hardware_unsetup();
+	return -ENOMEM;
 }
 
 void svm_hardware_unsetup(void)
@@ -71,8 +107,13 @@ void svm_hardware_unsetup(void)
 
 	for_each_possible_cpu(cpu) {
 		kvmm_free_page(per_cpu(svm_hsave_page, cpu));
+		kvmm_free_page(per_cpu(svm_host_vmsave_page, cpu));
 		per_cpu(svm_hsave_page, cpu) = NULL;
+		per_cpu(svm_host_vmsave_page, cpu) = NULL;
 	}
+	kvmm_free_pages(svm_iopm, SVM_IOPM_ORDER);
+	kvmm_free_pages(svm_msrpm, SVM_MSRPM_ORDER);
+	svm_iopm = svm_msrpm = NULL;
 }
 
 int svm_hardware_enable(void)

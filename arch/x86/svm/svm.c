@@ -12,6 +12,18 @@ static const struct kvmm_backend_ops svm_ops = {
 	.hardware_enable	= svm_hardware_enable,
 	.hardware_disable	= svm_hardware_disable,
 	.report			= svm_report,
+	.guests_unsupported	= svm_guests_unsupported,
+	.vm_init		= svm_vm_init,
+	.vm_destroy		= svm_vm_destroy,
+	.vcpu_create		= svm_vcpu_create,
+	.vcpu_free		= svm_vcpu_free,
+	.cache_state		= svm_cache_state,
+	.vcpu_run		= svm_vcpu_run,
+	.handle_exit		= svm_handle_exit,
+	.flush_tlb		= svm_flush_tlb,
+	.get_msr		= svm_get_msr,
+	.set_msr		= svm_set_msr,
+	.inject_gp		= svm_inject_gp,
 };
 
 const struct kvmm_backend kvmm_svm_backend = {

@@ -5,6 +5,8 @@
 
 #include <linux/types.h>
 
+#include <kvmm/vm.h>
+
 /*
  * CPUID Fn8000_000A EDX: optional SVM features (AMD APM vol. 3, appendix E.4.9
  * "Function 8000_000Ah - SVM Features").  Each is used only when present.
@@ -38,6 +40,53 @@ static inline bool svm_has(enum svm_feature_bit bit)
 {
 	return svm_caps.features & (1u << bit);
 }
+
+struct kvmm_vm;
+struct kvmm_vcpu;
+struct vmcb;
+
+/* Per-VM SVM state. */
+struct svm_vm {
+	u32 asid;
+};
+
+/* Per-vCPU SVM state. */
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	u64 vmcb_pa;
+	bool flush_tlb;		/* flush this ASID at the next VMRUN */
+};
+
+static inline struct svm_vcpu *to_svm(struct kvmm_vcpu *vcpu)
+{
+	return vcpu->arch.backend;
+}
+
+/* Physically contiguous all-ones maps: every port and MSR intercepted. */
+extern u64 svm_iopm_pa, svm_msrpm_pa;
+
+void kvmm_svm_vcpu_run(unsigned long vmcb_pa, unsigned long *regs,
+		       unsigned long host_save_pa);
+unsigned long svm_host_save_pa(void);
+
+int svm_vm_init(struct kvmm_vm *vm);
+void svm_vm_destroy(struct kvmm_vm *vm);
+int svm_vcpu_create(struct kvmm_vcpu *vcpu);
+void svm_vcpu_free(struct kvmm_vcpu *vcpu);
+void svm_init_vmcb(struct kvmm_vcpu *vcpu);
+void svm_cache_state(struct kvmm_vcpu *vcpu, enum kvmm_state_group group);
+void svm_flush_dirty(struct kvmm_vcpu *vcpu);
+void svm_flush_tlb(struct kvmm_vcpu *vcpu);
+int svm_vcpu_run(struct kvmm_vcpu *vcpu);
+int svm_handle_exit(struct kvmm_vcpu *vcpu);
+const char *svm_guests_unsupported(void);
+int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len);
+void svm_inject_exception(struct kvmm_vcpu *vcpu, u8 vector, bool has_err,
+			  u32 err);
+
+int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
+int svm_inject_gp(struct kvmm_vcpu *vcpu);
 
 int svm_probe(const char **why);
 int svm_hardware_setup(void);

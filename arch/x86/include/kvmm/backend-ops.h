@@ -27,6 +27,48 @@ KVMM_BACKEND_OP(int, hardware_enable, (void))
 KVMM_BACKEND_OP(void, hardware_disable, (void))
 /* One kernel-log line per detected feature set, for the load report. */
 KVMM_BACKEND_OP_OPTIONAL(void, report, (void))
+/*
+ * NULL when this backend can run guests on this CPU, else why not (e.g.
+ * "no NPT: shadow paging is not implemented"); KVM_CREATE_VM then fails
+ * with -ENODEV and capabilities that need guests answer 0.
+ */
+KVMM_BACKEND_OP(const char *, guests_unsupported, (void))
+
+/*
+ * Guests.  Optional only while a backend is being brought up: without
+ * vcpu_run, guests_unsupported() must say so.  Contracts in
+ * Documentation/backend.rst.
+ */
+KVMM_BACKEND_OP_OPTIONAL(int, vm_init, (struct kvmm_vm *vm))
+KVMM_BACKEND_OP_OPTIONAL(void, vm_destroy, (struct kvmm_vm *vm))
+KVMM_BACKEND_OP_OPTIONAL(int, vcpu_create, (struct kvmm_vcpu *vcpu))
+KVMM_BACKEND_OP_OPTIONAL(void, vcpu_free, (struct kvmm_vcpu *vcpu))
+/* Read a state group from hardware into vcpu->arch (sets it valid). */
+KVMM_BACKEND_OP_OPTIONAL(void, cache_state,
+			 (struct kvmm_vcpu *vcpu, enum kvmm_state_group group))
+/*
+ * Enter the guest once, interrupts and preemption disabled; write dirty
+ * state groups first.  Returns 0 after a VM exit, or -errno when entry
+ * could not be attempted.
+ */
+KVMM_BACKEND_OP_OPTIONAL(int, vcpu_run, (struct kvmm_vcpu *vcpu))
+/*
+ * Handle the last exit, interrupts enabled: 1 = re-enter the guest,
+ * 0 = vcpu->run is filled, return to userspace, <0 = error for userspace.
+ */
+KVMM_BACKEND_OP_OPTIONAL(int, handle_exit, (struct kvmm_vcpu *vcpu))
+/*
+ * MSRs kept in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT,
+ * TSC): 0, or 1 when the MSR is not the backend's or the value is bad.
+ */
+KVMM_BACKEND_OP_OPTIONAL(int, get_msr,
+			 (struct kvmm_vcpu *vcpu, u32 index, u64 *data))
+KVMM_BACKEND_OP_OPTIONAL(int, set_msr,
+			 (struct kvmm_vcpu *vcpu, u32 index, u64 data))
+/* Queue #GP(0) for the next entry; returns 1 (re-enter). */
+KVMM_BACKEND_OP_OPTIONAL(int, inject_gp, (struct kvmm_vcpu *vcpu))
+/* Flush this vCPU's TLB entries (guest and second level) at next entry. */
+KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
 
 #undef KVMM_BACKEND_OP
 #undef KVMM_BACKEND_OP_OPTIONAL

@@ -10,6 +10,11 @@
 
 #include <linux/types.h>
 
+#include <kvmm/arch.h>
+
+struct kvmm_vm;
+struct kvmm_vcpu;
+
 struct kvmm_backend_ops {
 	const char *name;
 #define KVMM_BACKEND_OP(ret, op, args) ret (*op) args;

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest's CPUID: the table userspace sets with KVM_SET_CPUID2
+ * (api.rst 4.73), answered in the kernel on every CPUID exit.
+ */
+#include <linux/kvm.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+
+/* KVM's limit on the table (KVM_MAX_CPUID_ENTRIES). */
+#define KVMM_MAX_CPUID_ENTRIES	256
+
+long kvmm_x86_set_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg)
+{
+	struct kvm_cpuid2 __user *ucpuid = arg;
+	struct kvm_cpuid_entry2 *e = NULL;
+	struct kvm_cpuid2 hdr;
+	size_t size;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent > KVMM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	size = hdr.nent * sizeof(*e);
+	if (size) {
+		e = kvmm_zalloc(size, GFP_KERNEL_ACCOUNT);
+		if (!e)
+			return -ENOMEM;
+		if (copy_from_user(e, ucpuid->entries, size)) {
+			kvmm_free(e);
+			return -EFAULT;
+		}
+	}
+	kvmm_free(vcpu->arch.cpuid);
+	vcpu->arch.cpuid = e;
+	vcpu->arch.cpuid_nent = hdr.nent;
+	return 0;
+}
+
+long kvmm_x86_get_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg)
+{
+	struct kvm_cpuid2 __user *ucpuid = arg;
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < vcpu->arch.cpuid_nent) {
+		hdr.nent = vcpu->arch.cpuid_nent;
+		if (copy_to_user(ucpuid, &hdr, sizeof(hdr)))
+			return -EFAULT;
+		return -E2BIG;
+	}
+	hdr.nent = vcpu->arch.cpuid_nent;
+	if (copy_to_user(ucpuid, &hdr, sizeof(hdr)) ||
+	    copy_to_user(ucpuid->entries, vcpu->arch.cpuid,
+			 hdr.nent * sizeof(*vcpu->arch.cpuid)))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct kvm_cpuid_entry2 *
+kvmm_cpuid_find(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf)
+{
+	u32 i;
+
+	for (i = 0; i < vcpu->arch.cpuid_nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &vcpu->arch.cpuid[i];
+
+		if (e->function != leaf)
+			continue;
+		if ((e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) &&
+		    e->index != subleaf)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
+/* A leaf missing from the table reads as zeros. */
+void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
+		    u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+{
+	const struct kvm_cpuid_entry2 *e = kvmm_cpuid_find(vcpu, leaf, subleaf);
+
+	*eax = e ? e->eax : 0;
+	*ebx = e ? e->ebx : 0;
+	*ecx = e ? e->ecx : 0;
+	*edx = e ? e->edx : 0;
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID (api.rst 4.46): what a guest may be shown.
+ * The host's leaves, masked down to features kvmm really supports: each
+ * bit below is there because the guest can use it natively under
+ * NPT/EPT or because kvmm handles what it implies (e.g. the MSRs behind
+ * SEP, PAT, MTRR).  XSAVE and AVX wait for XSETBV support; the APIC bit
+ * is reported as KVM does, for a userspace LAPIC.
+ */
+struct kvmm_cpuid_mask {
+	u32 leaf, subleaf;
+	bool indexed;
+	u32 eax, ebx, ecx, edx;	/* bits that may pass */
+};
+
+#define ALL	0xffffffffu
+#define B(n)	(1u << (n))
+
+static const struct kvmm_cpuid_mask kvmm_cpuid_masks[] = {
+	{ 0x0, 0, false, ALL, ALL, ALL, ALL },
+	{ 0x1, 0, false, ALL, 0x00ffffff,
+	  B(0) | B(1) | B(9) | B(13) | B(17) | B(19) | B(20) | B(22) |
+	  B(23) | B(25) | B(30),
+	  B(0) | B(1) | B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) |
+	  B(9) | B(11) | B(12) | B(13) | B(14) | B(15) | B(16) | B(17) |
+	  B(19) | B(23) | B(24) | B(25) | B(26) },
+	{ 0x7, 0, true, 0,
+	  B(0) | B(3) | B(7) | B(8) | B(9) | B(10) | B(18) | B(19) | B(20) |
+	  B(23) | B(24) | B(29),
+	  B(2), 0 },
+	{ 0x80000000, 0, false, ALL, ALL, ALL, ALL },
+	{ 0x80000001, 0, false, ALL, 0,
+	  B(0) | B(5) | B(6) | B(7) | B(8),
+	  B(0) | B(1) | B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) |
+	  B(9) | B(11) | B(12) | B(13) | B(14) | B(15) | B(16) | B(17) |
+	  B(20) | B(22) | B(23) | B(24) | B(26) | B(29) },
+	{ 0x80000002, 0, false, ALL, ALL, ALL, ALL },
+	{ 0x80000003, 0, false, ALL, ALL, ALL, ALL },
+	{ 0x80000004, 0, false, ALL, ALL, ALL, ALL },
+	{ 0x80000008, 0, false, 0xffff, 0, 0, 0 },
+};
+
+#define KVMM_CPUID_HYPERVISOR	B(31)	/* leaf 1 ECX: running under one */
+
+long kvmm_x86_get_supported_cpuid(void __user *arg)
+{
+	struct kvm_cpuid2 __user *ucpuid = arg;
+	struct kvm_cpuid_entry2 e[ARRAY_SIZE(kvmm_cpuid_masks)];
+	u32 max_basic, max_ext, n = 0, i;
+	struct kvm_cpuid2 hdr;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < 1)
+		return -E2BIG;
+
+	max_basic = min_t(u32, cpuid_eax(0), 0x7);
+	max_ext = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
+	for (i = 0; i < ARRAY_SIZE(kvmm_cpuid_masks); i++) {
+		const struct kvmm_cpuid_mask *m = &kvmm_cpuid_masks[i];
+		u32 eax, ebx, ecx, edx;
+
+		if (m->leaf < 0x80000000 ? m->leaf > max_basic :
+					    m->leaf > max_ext)
+			continue;
+		cpuid_count(m->leaf, m->subleaf, &eax, &ebx, &ecx, &edx);
+		e[n] = (struct kvm_cpuid_entry2) {
+			.function = m->leaf, .index = m->subleaf,
+			.flags = m->indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+			.eax = eax & m->eax, .ebx = ebx & m->ebx,
+			.ecx = ecx & m->ecx, .edx = edx & m->edx,
+		};
+		if (m->leaf == 0)
+			e[n].eax = max_basic;
+		else if (m->leaf == 0x80000000)
+			e[n].eax = max_ext;
+		else if (m->leaf == 1)
+			e[n].ecx |= KVMM_CPUID_HYPERVISOR;
+		n++;
+	}
+
+	if (hdr.nent < n) {
+		hdr.nent = n;
+		if (copy_to_user(ucpuid, &hdr, sizeof(hdr)))
+			return -EFAULT;
+		return -E2BIG;
+	}
+	hdr.nent = n;
+	if (copy_to_user(ucpuid, &hdr, sizeof(hdr)) ||
+	    copy_to_user(ucpuid->entries, e, n * sizeof(e[0])))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * x86 parts of the VM and vCPU objects.  Backend-private state hangs off
+ * the opaque 'backend' pointers; nothing here is a VMCB or VMCS field.
+ */
+#ifndef _KVMM_X86_ARCH_H
+#define _KVMM_X86_ARCH_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+#include <asm/page.h>
+#include <asm/fpu/types.h>
+
+#include <kvmm/regs.h>
+
+struct kvmm_vcpu;
+
+/* Second-level (NPT/EPT) page table of a VM: arch/x86/mmu/tdp.c. */
+struct kvmm_tdp {
+	u64 *root;		/* top-level table, from VM creation on */
+	unsigned long nr_pages;	/* table pages in use, for the leak check */
+	int levels;		/* 4 or 5 */
+};
+
+struct kvmm_arch_vm {
+	void *backend;
+	struct kvmm_tdp tdp;
+	/* Bumped when second-level mappings go away: vCPUs flush on entry. */
+	atomic64_t tlb_gen;
+	u64 tss_addr;
+	u64 identity_map_addr;
+};
+
+/*
+ * Guest state the backend keeps in hardware structures is cached here in
+ * groups.  A group is read from hardware only when valid lacks it, and
+ * written back before the next entry when dirty has it (style: lazy state
+ * with valid/dirty bits).  GPRs, RIP and RFLAGS are always valid outside
+ * the guest.
+ */
+enum kvmm_state_group {
+	KVMM_SG_SEGS,		/* segs[], gdt, idt */
+	KVMM_SG_CRS,		/* cr0, cr2, cr3, cr4, efer */
+	KVMM_SG_DRS,		/* dr6, dr7 */
+	KVMM_SG_NR,
+};
+
+enum kvmm_seg {
+	KVMM_SEG_ES, KVMM_SEG_CS, KVMM_SEG_SS, KVMM_SEG_DS,
+	KVMM_SEG_FS, KVMM_SEG_GS, KVMM_SEG_TR, KVMM_SEG_LDTR,
+	KVMM_SEG_NR,
+};
+
+struct kvmm_arch_vcpu {
+	unsigned long regs[KVMM_NR_GPRS];
+	unsigned long rip;
+	unsigned long rflags;
+
+	u32 sg_valid;
+	u32 sg_dirty;
+	struct kvm_segment segs[KVMM_SEG_NR];
+	struct kvm_dtable gdt, idt;
+	u64 cr0, cr2, cr3, cr4, efer;
+	u64 dr6, dr7;
+
+	u64 cr8;
+	u64 apic_base;
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr[16 + 3 + 8];	/* variable, fixed 64K/16K, fixed 4K */
+	u64 xcr0;
+	u32 mp_state;
+
+	struct fpu_guest fpu;
+
+	struct kvm_cpuid_entry2 *cpuid;
+	u32 cpuid_nent;
+
+	/* Port I/O waiting for userspace (KVM_EXIT_IO). */
+	void *pio_data;		/* mmap page KVM_PIO_PAGE_OFFSET */
+	struct {
+		u16 port;
+		u8 size;
+		bool in;
+		u32 count;
+		unsigned long next_rip;
+	} pio;
+	/* Run before re-entering when userspace resumes after an exit. */
+	int (*complete_userspace)(struct kvmm_vcpu *vcpu);
+
+	u64 tlb_gen;		/* arch.tlb_gen last flushed for */
+	void *backend;
+};
+
+#endif /* _KVMM_X86_ARCH_H */

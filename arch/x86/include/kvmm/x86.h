@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The x86 core as seen by virt/ and by the backends.
+ */
+#ifndef _KVMM_X86_H
+#define _KVMM_X86_H
+
+#include <linux/types.h>
+
+#include <kvmm/arch.h>
+#include <kvmm/ioctl.h>
+
+struct kvmm_vm;
+struct kvmm_vcpu;
+
+/* arch/x86/vm.c */
+int kvmm_x86_vm_init(struct kvmm_vm *vm);
+void kvmm_x86_vm_destroy(struct kvmm_vm *vm);
+long kvmm_x86_vm_set_tss_addr(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg);
+u32 kvmm_x86_memslot_flags(void);
+
+/* arch/x86/caps.c; vm may be NULL (asked on /dev/kvm). */
+long kvmm_check_extension(struct kvmm_vm *vm, long cap);
+
+/* arch/x86/vcpu.c */
+int kvmm_x86_vcpu_create(struct kvmm_vcpu *vcpu);
+void kvmm_x86_vcpu_destroy(struct kvmm_vcpu *vcpu);
+void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu);
+void kvmm_x86_cache_state(struct kvmm_vcpu *vcpu, enum kvmm_state_group g);
+void kvmm_x86_mark_dirty(struct kvmm_vcpu *vcpu, enum kvmm_state_group g);
+
+/* arch/x86/state.c: the x86 vCPU state ioctls. */
+const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd);
+
+/* arch/x86/run.c */
+long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
+
+/*
+ * arch/x86/exits.c: exit handling shared by the backends.  Each returns
+ * the exit contract: 1 = re-enter, 0 = run filled for userspace, <0 error.
+ */
+int kvmm_x86_exit_io(struct kvmm_vcpu *vcpu, u16 port, u8 size, bool in,
+		     unsigned long next_rip);
+int kvmm_x86_exit_hlt(struct kvmm_vcpu *vcpu, unsigned long next_rip);
+int kvmm_x86_exit_cpuid(struct kvmm_vcpu *vcpu, unsigned long next_rip);
+int kvmm_x86_exit_shutdown(struct kvmm_vcpu *vcpu);
+int kvmm_x86_exit_unknown(struct kvmm_vcpu *vcpu, u64 hw_reason);
+int kvmm_x86_exit_fail_entry(struct kvmm_vcpu *vcpu, u64 hw_reason);
+int kvmm_x86_exit_internal(struct kvmm_vcpu *vcpu, u32 suberror,
+			   u32 ndata, const u64 *data);
+
+/* arch/x86/cpuid.c */
+void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
+		    u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+long kvmm_x86_set_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_get_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_get_supported_cpuid(void __user *arg);
+
+/* arch/x86/msr.c */
+int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data, bool host);
+int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
+		      unsigned long next_rip);
+long kvmm_x86_get_msr_index_list(void __user *arg);
+long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set);
+
+/* arch/x86/mmu/tdp.c */
+int kvmm_tdp_init(struct kvmm_vm *vm);
+int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write);
+u64 kvmm_tdp_root_pa(struct kvmm_vm *vm);
+void kvmm_tdp_destroy(struct kvmm_vm *vm);
+void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end);
+void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
+
+/* Guest memory access by guest physical address (arch/x86/guest_mem.c). */
+int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len);
+
+#endif /* _KVMM_X86_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Second-level page-table entries kvmm builds: NPT uses the long-mode
+ * paging format (AMD APM vol. 2, 15.25 "Nested Paging" and 5.3
+ * "Long-Mode Page Translation").  The shadow MMU will build the same
+ * entries (Documentation/mmu.rst); EPT gets its own encoder behind the
+ * same helpers.
+ */
+#ifndef _KVMM_MMU_SPTE_H
+#define _KVMM_MMU_SPTE_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+#define SPTE_P		BIT_ULL(0)
+#define SPTE_RW		BIT_ULL(1)
+/* Nested-paging accesses are user accesses (APM 15.25.5): U on every level. */
+#define SPTE_US		BIT_ULL(2)
+#define SPTE_PWT	BIT_ULL(3)
+#define SPTE_PCD	BIT_ULL(4)
+#define SPTE_A		BIT_ULL(5)
+#define SPTE_D		BIT_ULL(6)
+#define SPTE_PS		BIT_ULL(7)
+#define SPTE_NX		BIT_ULL(63)
+#define SPTE_ADDR_MASK	GENMASK_ULL(51, 12)
+
+/* Up to 5 levels: NPT follows the host's paging mode, LA57 included. */
+#define SPTE_MAX_LEVELS	5
+#define SPTE_PER_TABLE	512
+
+/* Bits of the guest frame number indexing level (1 = PTE .. 4 = PML4E). */
+static inline unsigned int spte_index(u64 gfn, int level)
+{
+	return (gfn >> (9 * (level - 1))) & (SPTE_PER_TABLE - 1);
+}
+
+/* A non-leaf entry: every permission, the leaf decides. */
+static inline u64 spte_make_table(u64 table_pa)
+{
+	return table_pa | SPTE_P | SPTE_RW | SPTE_US | SPTE_A;
+}
+
+/*
+ * A 4-KiB leaf: write-back (PAT index 0), A/D preset so the CPU never
+ * needs to write them back.
+ */
+static inline u64 spte_make_leaf(u64 pfn, bool writable)
+{
+	u64 spte = (pfn << 12) | SPTE_P | SPTE_US | SPTE_A;
+
+	if (writable)
+		spte |= SPTE_RW | SPTE_D;
+	return spte;
+}
+
+static inline bool spte_present(u64 spte)
+{
+	return spte & SPTE_P;
+}
+
+static inline u64 spte_addr(u64 spte)
+{
+	return spte & SPTE_ADDR_MASK;
+}
+
+#endif /* _KVMM_MMU_SPTE_H */

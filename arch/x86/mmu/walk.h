@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest page-table walker: one function for every paging mode the
+ * guest can be in (none, 32-bit, PAE, 4-level), shared by instruction
+ * fetch for exits without decode assists, KVM_TRANSLATE, the emulator and
+ * (later) the shadow MMU.  It reads guest memory only through the
+ * read_gpa callback, so it builds in userspace too.
+ */
+#ifndef _KVMM_MMU_WALK_H
+#define _KVMM_MMU_WALK_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
+#include <stdbool.h>
+#include <stdint.h>
+typedef uint64_t u64;
+typedef uint32_t u32;
+#endif
+
+enum walk_mode {
+	WALK_NONE,	/* CR0.PG = 0: linear == physical */
+	WALK_32,	/* CR4.PAE = 0: 2 levels, 4-MiB pages with CR4.PSE */
+	WALK_PAE,	/* EFER.LMA = 0, CR4.PAE = 1: 3 levels */
+	WALK_LONG4,	/* EFER.LMA = 1: 4 levels */
+};
+
+/* Access being checked; the bits are #PF error-code bits (SDM 3A 4.7). */
+#define WALK_WRITE	(1u << 1)
+#define WALK_USER	(1u << 2)
+#define WALK_FETCH	(1u << 4)
+
+struct walk_env {
+	enum walk_mode mode;
+	u64 cr3;
+	bool pse;	/* CR4.PSE */
+	bool wp;	/* CR0.WP */
+	bool nxe;	/* EFER.NXE */
+	/* Read @len (4 or 8) bytes of guest physical memory; 0 or -errno. */
+	int (*read_gpa)(void *ctx, u64 gpa, void *buf, unsigned int len);
+	void *ctx;
+};
+
+struct walk_result {
+	u64 gpa;
+	u32 error_code;		/* #PF error code when fault is set */
+	bool fault;
+};
+
+static inline enum walk_mode walk_mode_of(u64 cr0, u64 cr4, u64 efer)
+{
+	if (!(cr0 & (1ULL << 31)))
+		return WALK_NONE;
+	if (efer & (1ULL << 10))	/* LMA */
+		return WALK_LONG4;
+	return (cr4 & (1ULL << 5)) ? WALK_PAE : WALK_32;
+}
+
+/* Returns 0 (see res) or the read_gpa error. */
+int guest_walk(const struct walk_env *env, u64 gva, u32 access,
+	       struct walk_result *res);
+
+#endif /* _KVMM_MMU_WALK_H */

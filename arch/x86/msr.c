@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest MSRs: RDMSR/WRMSR exits and KVM_GET/SET_MSRS (api.rst 4.18-4.19).
+ *
+ * Every guest MSR access exits (the permission map is all ones).  MSRs the
+ * backend keeps in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT,
+ * TSC) go through the backend's get_msr/set_msr; the rest live here.  An
+ * MSR nobody knows raises #GP in the guest and ends KVM_GET/SET_MSRS at
+ * that entry, as in KVM.
+ */
+#include <linux/kvm.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/backend.h>
+#include <kvmm/x86.h>
+
+/* MTRRcap: 8 variable ranges, fixed ranges, write-combining (SDM 3A 12.11.1). */
+#define KVMM_MTRR_CAP		(0x8 | BIT(8) | BIT(10))
+#define KVMM_UCODE_REV		0x100000000ULL
+
+static const u32 kvmm_msrs[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_IA32_APICBASE,
+	MSR_IA32_MISC_ENABLE, MSR_MTRRcap, MSR_MTRRdefType,
+	MSR_IA32_UCODE_REV, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
+};
+
+static int kvmm_mtrr_slot(u32 index)
+{
+	if (index >= 0x200 && index < 0x210)		/* variable ranges */
+		return index - 0x200;
+	switch (index) {				/* fixed ranges */
+	case MSR_MTRRfix64K_00000: return 16;
+	case MSR_MTRRfix16K_80000: return 17;
+	case MSR_MTRRfix16K_A0000: return 18;
+	}
+	if (index >= MSR_MTRRfix4K_C0000 && index <= MSR_MTRRfix4K_F8000)
+		return 19 + index - MSR_MTRRfix4K_C0000;
+	return -1;
+}
+
+static u64 kvmm_efer_valid_bits(void)
+{
+	u64 bits = EFER_SCE | EFER_LME | EFER_LMA;
+
+	if (boot_cpu_has(X86_FEATURE_NX))
+		bits |= EFER_NX;
+	return bits;
+}
+
+/* Returns 0, or 1 when the MSR does not exist / the value is invalid. */
+int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	int slot;
+
+	switch (index) {
+	case MSR_EFER:
+		kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+		*data = a->efer;
+		return 0;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+		kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+		*data = a->segs[index == MSR_FS_BASE ? KVMM_SEG_FS :
+						       KVMM_SEG_GS].base;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = a->apic_base;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = a->misc_enable;
+		return 0;
+	case MSR_MTRRcap:
+		*data = KVMM_MTRR_CAP;
+		return 0;
+	case MSR_MTRRdefType:
+		*data = a->mtrr_def_type;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = KVMM_UCODE_REV;
+		return 0;
+	case MSR_IA32_MCG_CAP:
+	case MSR_IA32_MCG_STATUS:
+		*data = 0;
+		return 0;
+	}
+	slot = kvmm_mtrr_slot(index);
+	if (slot >= 0) {
+		*data = a->mtrr[slot];
+		return 0;
+	}
+	return kvmm_ops->get_msr(vcpu, index, data);
+}
+
+int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+		     bool host)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	int slot;
+
+	switch (index) {
+	case MSR_EFER:
+		if (data & ~kvmm_efer_valid_bits())
+			return 1;
+		kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+		/* The guest may not flip LME with paging on (SDM 3A 10.8.5). */
+		if (!host && (a->cr0 & X86_CR0_PG) &&
+		    ((data ^ a->efer) & EFER_LME))
+			return 1;
+		/* LMA follows LME+PG; only userspace sets it directly. */
+		if (!host)
+			data = (data & ~EFER_LMA) | (a->efer & EFER_LMA);
+		a->efer = data;
+		kvmm_x86_mark_dirty(vcpu, KVMM_SG_CRS);
+		return 0;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+		if (!__is_canonical_address(data, 48))
+			return 1;
+		kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+		a->segs[index == MSR_FS_BASE ? KVMM_SEG_FS :
+					       KVMM_SEG_GS].base = data;
+		kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);
+		return 0;
+	case MSR_IA32_APICBASE:
+		/* Without an in-kernel LAPIC this is a plain register. */
+		a->apic_base = data;
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		a->misc_enable = data;
+		return 0;
+	case MSR_MTRRdefType:
+		a->mtrr_def_type = data;
+		return 0;
+	case MSR_MTRRcap:
+	case MSR_IA32_UCODE_REV:
+	case MSR_IA32_MCG_CAP:
+		return host ? 0 : 1;	/* read-only to the guest */
+	case MSR_IA32_MCG_STATUS:
+		return data ? 1 : 0;
+	}
+	slot = kvmm_mtrr_slot(index);
+	if (slot >= 0) {
+		a->mtrr[slot] = data;
+		return 0;
+	}
+	return kvmm_ops->set_msr(vcpu, index, data);
+}
+
+/* RDMSR/WRMSR exit, after the backend found the instruction length. */
+int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
+		      unsigned long next_rip)
+{
+	unsigned long *r = vcpu->arch.regs;
+	u32 index = r[KVMM_REG_RCX];
+	u64 data;
+
+	if (write) {
+		data = (u32)r[KVMM_REG_RAX] | (r[KVMM_REG_RDX] << 32);
+		if (kvmm_x86_set_msr(vcpu, index, data, false))
+			return kvmm_ops->inject_gp(vcpu);
+	} else {
+		if (kvmm_x86_get_msr(vcpu, index, &data))
+			return kvmm_ops->inject_gp(vcpu);
+		r[KVMM_REG_RAX] = (u32)data;
+		r[KVMM_REG_RDX] = data >> 32;
+	}
+	vcpu->arch.rip = next_rip;
+	return 1;
+}
+
+/* KVM_GET_MSR_INDEX_LIST (api.rst 4.3), a system ioctl. */
+long kvmm_x86_get_msr_index_list(void __user *arg)
+{
+	struct kvm_msr_list __user *ulist = arg;
+	struct kvm_msr_list hdr;
+	u32 room;
+
+	if (copy_from_user(&hdr, ulist, sizeof(hdr)))
+		return -EFAULT;
+	room = hdr.nmsrs;
+	hdr.nmsrs = ARRAY_SIZE(kvmm_msrs);
+	if (copy_to_user(ulist, &hdr, sizeof(hdr)))
+		return -EFAULT;
+	if (room < ARRAY_SIZE(kvmm_msrs))
+		return -E2BIG;
+	if (copy_to_user(ulist->indices, kvmm_msrs, sizeof(kvmm_msrs)))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * KVM_GET_MSRS / KVM_SET_MSRS: process entries until one fails; return
+ * how many succeeded.  At most KVM's 0x10000 entries per call.
+ */
+long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set)
+{
+	struct kvm_msrs __user *umsrs = arg;
+	struct kvm_msr_entry __user *ue = umsrs->entries;
+	struct kvm_msrs hdr;
+	u32 i;
+
+	if (copy_from_user(&hdr, umsrs, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= 0x10000)
+		return -E2BIG;
+	for (i = 0; i < hdr.nmsrs; i++) {
+		struct kvm_msr_entry e;
+
+		if (copy_from_user(&e, &ue[i], sizeof(e)))
+			return -EFAULT;
+		if (set) {
+			if (kvmm_x86_set_msr(vcpu, e.index, e.data, true))
+				break;
+		} else {
+			if (kvmm_x86_get_msr(vcpu, e.index, &e.data))
+				break;
+			if (copy_to_user(&ue[i].data, &e.data, sizeof(e.data)))
+				return -EFAULT;
+		}
+	}
+	return i;
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_RUN on x86: the loop around the backend's single entry.
+ *
+ * Each iteration checks for work the host must do first (signals: return
+ * -EINTR with KVM_EXIT_INTR; rescheduling), enters the guest once with
+ * interrupts and preemption off, then, with interrupts back on (pending
+ * host interrupts are taken right there), lets the backend handle the
+ * exit.  The guest therefore never holds a CPU against the scheduler: a
+ * host timer interrupt always exits the guest.
+ *
+ * The guest's FPU state is swapped in for the whole call
+ * (fpu_swap_kvm_fpstate), so a context switch saves and restores it like
+ * any task's.
+ */
+#include <linux/kvm.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
+#include <linux/smp.h>
+#include <asm/fpu/api.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/backend.h>
+#include <kvmm/x86.h>
+
+static void kvmm_kick_nop(void *unused)
+{
+}
+
+/*
+ * Make every vCPU of @vm that is in the guest exit (and see new
+ * requests, such as a TLB generation bump) before returning.
+ */
+void kvmm_vcpu_kick_all(struct kvmm_vm *vm)
+{
+	struct kvmm_vcpu *vcpu;
+	unsigned long i;
+
+	xa_for_each(&vm->vcpus, i, vcpu) {
+		int cpu;
+
+		if (READ_ONCE(vcpu->mode) != KVMM_IN_GUEST)
+			continue;
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0 && cpu != raw_smp_processor_id())
+			smp_call_function_single(cpu, kvmm_kick_nop, NULL, 1);
+	}
+}
+
+/* Fields of kvm_run that describe the vCPU after every KVM_RUN. */
+static void kvmm_post_run_save(struct kvmm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->if_flag = !!(vcpu->arch.rflags & X86_EFLAGS_IF);
+	run->cr8 = vcpu->arch.cr8;
+	run->apic_base = vcpu->arch.apic_base;
+	run->ready_for_interrupt_injection = 0;
+	run->flags = 0;
+}
+
+static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_vm *vm = vcpu->vm;
+	u64 gen;
+	int r;
+
+	preempt_disable();
+	local_irq_disable();
+
+	if (!kvmm_hw_enabled_on_this_cpu()) {
+		/* Only if enabling failed when this CPU came online. */
+		local_irq_enable();
+		preempt_enable();
+		pr_err_ratelimited("kvmm: virtualization is off on CPU %d\n",
+				   raw_smp_processor_id());
+		return -EIO;
+	}
+	vcpu->cpu = smp_processor_id();
+
+	/* Pairs with the barrier in kvmm_x86_flush_remote_tlbs(). */
+	WRITE_ONCE(vcpu->mode, KVMM_IN_GUEST);
+	smp_mb();
+	if (signal_pending(current) || need_resched()) {
+		WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		return -EAGAIN;
+	}
+	gen = atomic64_read(&vm->arch.tlb_gen);
+	if (gen != vcpu->arch.tlb_gen) {
+		kvmm_ops->flush_tlb(vcpu);
+		vcpu->arch.tlb_gen = gen;
+	}
+
+	/* A guest quantum is an RCU quiescent state, as for user mode. */
+	rcu_virt_note_context_switch(vcpu->cpu);
+	r = kvmm_ops->vcpu_run(vcpu);
+
+	WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
+	local_irq_enable();
+	preempt_enable();
+	return r;
+}
+
+long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, true);
+
+	/* Finish what the last exit left to userspace (IN data, MMIO). */
+	if (vcpu->arch.complete_userspace) {
+		int (*complete)(struct kvmm_vcpu *) =
+			vcpu->arch.complete_userspace;
+
+		vcpu->arch.complete_userspace = NULL;
+		r = complete(vcpu);
+		if (r <= 0)
+			goto out;
+	}
+
+	/* api.rst: immediate_exit makes KVM_RUN return -EINTR at once. */
+	if (READ_ONCE(run->immediate_exit)) {
+		r = -EINTR;
+		goto out;
+	}
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat.signal_exits++;
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
+
+		r = kvmm_enter_once(vcpu);
+		if (r == -EAGAIN)
+			continue;
+		if (r)
+			break;
+		vcpu->stat.exits++;
+		r = kvmm_ops->handle_exit(vcpu);
+		if (r <= 0)
+			break;
+	}
+out:
+	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, false);
+	kvmm_post_run_save(vcpu);
+	return r;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 vCPU state ioctls (api.rst 4.11-4.14 and friends).  All run
+ * under vcpu->mutex (KVMM_LOCK_VCPU), so the vCPU is not in the guest.
+ */
+#include <linux/kvm.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+
+static struct kvmm_vcpu *filp_vcpu(struct file *filp)
+{
+	return filp->private_data;
+}
+
+static const u8 kvm_regs_order[KVMM_NR_GPRS] = {
+	KVMM_REG_RAX, KVMM_REG_RBX, KVMM_REG_RCX, KVMM_REG_RDX,
+	KVMM_REG_RSI, KVMM_REG_RDI, KVMM_REG_RSP, KVMM_REG_RBP,
+	KVMM_REG_R8, KVMM_REG_R9, KVMM_REG_R10, KVMM_REG_R11,
+	KVMM_REG_R12, KVMM_REG_R13, KVMM_REG_R14, KVMM_REG_R15,
+};
+/* struct kvm_regs lists rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8..r15. */
+static_assert(offsetof(struct kvm_regs, r15) == 15 * sizeof(__u64));
+
+static long get_regs(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvm_regs regs;
+	__u64 *r = (__u64 *)&regs;
+	int i;
+
+	for (i = 0; i < KVMM_NR_GPRS; i++)
+		r[i] = vcpu->arch.regs[kvm_regs_order[i]];
+	regs.rip = vcpu->arch.rip;
+	regs.rflags = vcpu->arch.rflags;
+	if (copy_to_user((void __user *)arg, &regs, sizeof(regs)))
+		return -EFAULT;
+	return 0;
+}
+
+static long set_regs(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvm_regs regs;
+	__u64 *r = (__u64 *)&regs;
+	int i;
+
+	if (copy_from_user(&regs, (void __user *)arg, sizeof(regs)))
+		return -EFAULT;
+	for (i = 0; i < KVMM_NR_GPRS; i++)
+		vcpu->arch.regs[kvm_regs_order[i]] = r[i];
+	vcpu->arch.rip = regs.rip;
+	/* Bit 1 always reads as 1 (SDM 3A 2.3). */
+	vcpu->arch.rflags = regs.rflags | X86_EFLAGS_FIXED;
+	return 0;
+}
+
+/* CR4 bits a guest may set: what the host CPU has, minus virtualization. */
+static u64 kvmm_x86_cr4_guest_bits(void)
+{
+	u64 bits = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
+		   X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
+		   X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		bits |= X86_CR4_UMIP;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		bits |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		bits |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		bits |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		bits |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		bits |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_PKU))
+		bits |= X86_CR4_PKE;
+	return bits;
+}
+
+static long get_sregs(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct kvm_sregs sregs = { };
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	sregs.es = a->segs[KVMM_SEG_ES];
+	sregs.cs = a->segs[KVMM_SEG_CS];
+	sregs.ss = a->segs[KVMM_SEG_SS];
+	sregs.ds = a->segs[KVMM_SEG_DS];
+	sregs.fs = a->segs[KVMM_SEG_FS];
+	sregs.gs = a->segs[KVMM_SEG_GS];
+	sregs.tr = a->segs[KVMM_SEG_TR];
+	sregs.ldt = a->segs[KVMM_SEG_LDTR];
+	sregs.gdt = a->gdt;
+	sregs.idt = a->idt;
+	sregs.cr0 = a->cr0;
+	sregs.cr2 = a->cr2;
+	sregs.cr3 = a->cr3;
+	sregs.cr4 = a->cr4;
+	sregs.cr8 = a->cr8;
+	sregs.efer = a->efer;
+	sregs.apic_base = a->apic_base;
+	/* interrupt_bitmap: no interrupt is queued without an irqchip. */
+	if (copy_to_user((void __user *)arg, &sregs, sizeof(sregs)))
+		return -EFAULT;
+	return 0;
+}
+
+static long set_sregs(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct kvm_sregs sregs;
+
+	if (copy_from_user(&sregs, (void __user *)arg, sizeof(sregs)))
+		return -EFAULT;
+	/*
+	 * KVM's own validity checks (x86.c kvm_is_valid_sregs): long mode
+	 * needs PAE and EFER.LMA consistent with LME+PG, and CR4 may hold
+	 * only bits the guest can have.  Anything else that hardware
+	 * rejects surfaces as KVM_EXIT_FAIL_ENTRY, as with KVM.
+	 */
+	if ((sregs.efer & EFER_LME) && (sregs.cr0 & X86_CR0_PG)) {
+		if (!(sregs.cr4 & X86_CR4_PAE) || !(sregs.efer & EFER_LMA))
+			return -EINVAL;
+	} else if ((sregs.efer & EFER_LMA) || sregs.cs.l) {
+		return -EINVAL;
+	}
+	if (sregs.cr4 & ~kvmm_x86_cr4_guest_bits())
+		return -EINVAL;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	a->segs[KVMM_SEG_ES] = sregs.es;
+	a->segs[KVMM_SEG_CS] = sregs.cs;
+	a->segs[KVMM_SEG_SS] = sregs.ss;
+	a->segs[KVMM_SEG_DS] = sregs.ds;
+	a->segs[KVMM_SEG_FS] = sregs.fs;
+	a->segs[KVMM_SEG_GS] = sregs.gs;
+	a->segs[KVMM_SEG_TR] = sregs.tr;
+	a->segs[KVMM_SEG_LDTR] = sregs.ldt;
+	a->gdt = sregs.gdt;
+	a->idt = sregs.idt;
+	a->cr0 = sregs.cr0;
+	a->cr2 = sregs.cr2;
+	a->cr3 = sregs.cr3;
+	a->cr4 = sregs.cr4;
+	a->cr8 = sregs.cr8;
+	a->efer = sregs.efer;
+	a->apic_base = sregs.apic_base;
+	kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_mark_dirty(vcpu, KVMM_SG_CRS);
+	return 0;
+}
+
+static long set_cpuid2(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_set_cpuid2(filp_vcpu(filp), (void __user *)arg);
+}
+
+static long get_cpuid2(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_get_cpuid2(filp_vcpu(filp), (void __user *)arg);
+}
+
+static long get_mp_state(struct file *filp, unsigned long arg)
+{
+	struct kvm_mp_state mp = { .mp_state = filp_vcpu(filp)->arch.mp_state };
+
+	if (copy_to_user((void __user *)arg, &mp, sizeof(mp)))
+		return -EFAULT;
+	return 0;
+}
+
+static long set_mp_state(struct file *filp, unsigned long arg)
+{
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, (void __user *)arg, sizeof(mp)))
+		return -EFAULT;
+	/* Without an in-kernel LAPIC only these two exist (api.rst 4.38). */
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE &&
+	    mp.mp_state != KVM_MP_STATE_HALTED)
+		return -EINVAL;
+	filp_vcpu(filp)->arch.mp_state = mp.mp_state;
+	return 0;
+}
+
+static long get_msrs(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_vcpu_msrs(filp_vcpu(filp), (void __user *)arg, false);
+}
+
+static long set_msrs(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_vcpu_msrs(filp_vcpu(filp), (void __user *)arg, true);
+}
+
+static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
+	KVMM_IOCTL(KVM_GET_MSRS, get_msrs, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_MSRS, set_msrs, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_REGS, get_regs, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_REGS, set_regs, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_SREGS, get_sregs, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_SREGS, set_sregs, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_CPUID2, set_cpuid2, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_CPUID2, get_cpuid2, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_MP_STATE, get_mp_state, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_MP_STATE, set_mp_state, KVMM_LOCK_VCPU),
+};
+
+const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmm_x86_vcpu_ioctls); i++)
+		if (kvmm_x86_vcpu_ioctls[i].cmd == cmd)
+			return &kvmm_x86_vcpu_ioctls[i];
+	return NULL;
+}

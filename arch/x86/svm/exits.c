@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM exit handlers, indexed by EXITCODE (AMD APM vol. 2, appendix C).
+ * Contract: 1 = re-enter, 0 = vcpu->run filled for userspace, <0 = error.
+ * An exit code without a handler reaches userspace as KVM_EXIT_UNKNOWN
+ * with the raw code.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kvm.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+#include "../mmu/walk.h"
+#include "svm.h"
+#include "vmcb.h"
+
+typedef int (*svm_exit_handler)(struct kvmm_vcpu *vcpu);
+
+static struct vmcb *vmcb_of(struct kvmm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->vmcb;
+}
+
+void svm_inject_exception(struct kvmm_vcpu *vcpu, u8 vector, bool has_err,
+			  u32 err)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+
+	vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXEPT |
+				  SVM_EVTINJ_VALID |
+				  (has_err ? SVM_EVTINJ_VALID_ERR : 0);
+	vmcb->control.event_inj |= (u64)err << 32;
+}
+
+static int svm_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return kvmm_read_guest(ctx, gpa, buf, len);
+}
+
+/*
+ * Fetch up to 15 instruction bytes at CS:RIP.  Returns the number read
+ * (at least 1), or 0 when the bytes cannot be reached.
+ */
+static int svm_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct walk_env env;
+	struct walk_result res;
+	u64 linear;
+	int n = 0;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	env = (struct walk_env) {
+		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
+		.cr3 = a->cr3,
+		.pse = !!(a->cr4 & X86_CR4_PSE),
+		.wp = !!(a->cr0 & X86_CR0_WP),
+		.nxe = !!(a->efer & EFER_NX),
+		.read_gpa = svm_read_gpa,
+		.ctx = vcpu->vm,
+	};
+	linear = a->rip;
+	if (!(a->efer & EFER_LMA) || !a->segs[KVMM_SEG_CS].l)
+		linear = (u32)(linear + a->segs[KVMM_SEG_CS].base);
+
+	/* Byte by byte: the instruction may cross a page boundary. */
+	while (n < 15) {
+		if (guest_walk(&env, linear + n, WALK_FETCH, &res) || res.fault)
+			break;
+		if (kvmm_read_guest(vcpu->vm, res.gpa, &buf[n], 1))
+			break;
+		n++;
+	}
+	return n;
+}
+
+static bool is_legacy_prefix(u8 b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return true;
+	}
+	return false;
+}
+
+static int svm_emulation_failure(struct kvmm_vcpu *vcpu, const u8 *bytes,
+				 int n)
+{
+	u64 data[4] = { vmcb_of(vcpu)->control.exit_code, vcpu->arch.rip };
+	int i;
+
+	/* Suberror 1 (emulation): exit code, RIP, up to 16 insn bytes. */
+	for (i = 0; i < n && i < 16; i++)
+		data[2 + i / 8] |= (u64)bytes[i] << (8 * (i % 8));
+	return kvmm_x86_exit_internal(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				      4, data);
+}
+
+/*
+ * Advance RIP past the intercepted instruction, whose opcode bytes are
+ * @opcode.  With NRIP save the CPU tells the next RIP (APM 15.7.1);
+ * without it (QEMU's SVM, pre-2010 CPUs) kvmm reads the instruction and
+ * checks it really is the expected one.  Returns 1, or 0 with an
+ * internal-error exit prepared.
+ */
+int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u8 bytes[15];
+	int n, i = 0;
+
+	if (svm_has(SVM_FEAT_NRIPS) && vmcb->control.next_rip) {
+		vcpu->arch.rip = vmcb->control.next_rip;
+		return 1;
+	}
+	n = svm_fetch_insn(vcpu, bytes);
+	while (i < n && is_legacy_prefix(bytes[i]))
+		i++;
+	/* REX exists in 64-bit mode only. */
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	if (i < n && (bytes[i] & 0xf0) == 0x40 &&
+	    (vcpu->arch.efer & EFER_LMA) && vcpu->arch.segs[KVMM_SEG_CS].l)
+		i++;
+	if (i + len > n || memcmp(&bytes[i], opcode, len))
+		return svm_emulation_failure(vcpu, bytes, n);
+	vcpu->arch.rip += i + len;
+	return 1;
+}
+
+static int svm_next_rip(struct kvmm_vcpu *vcpu, const u8 *opcode, int len,
+			unsigned long *next)
+{
+	unsigned long rip = vcpu->arch.rip;
+	int r = svm_skip_insn(vcpu, opcode, len);
+
+	*next = vcpu->arch.rip;
+	vcpu->arch.rip = rip;
+	return r;
+}
+
+static int svm_exit_intr(struct kvmm_vcpu *vcpu)
+{
+	/* The host took the interrupt when interrupts came back on. */
+	vcpu->stat.irq_exits++;
+	return 1;
+}
+
+static int svm_exit_nop(struct kvmm_vcpu *vcpu)
+{
+	return 1;
+}
+
+static int svm_exit_cpuid(struct kvmm_vcpu *vcpu)
+{
+	static const u8 op[] = { 0x0f, 0xa2 };
+	unsigned long next;
+
+	if (!svm_next_rip(vcpu, op, sizeof(op), &next))
+		return 0;
+	return kvmm_x86_exit_cpuid(vcpu, next);
+}
+
+static int svm_exit_hlt(struct kvmm_vcpu *vcpu)
+{
+	static const u8 op[] = { 0xf4 };
+	unsigned long next;
+
+	if (!svm_next_rip(vcpu, op, sizeof(op), &next))
+		return 0;
+	return kvmm_x86_exit_hlt(vcpu, next);
+}
+
+/* INVD and WBINVD would act on the host's caches: run them as NOPs. */
+static int svm_exit_invd(struct kvmm_vcpu *vcpu)
+{
+	static const u8 op[] = { 0x0f, 0x08 };
+
+	return svm_skip_insn(vcpu, op, sizeof(op));
+}
+
+static int svm_exit_wbinvd(struct kvmm_vcpu *vcpu)
+{
+	static const u8 op[] = { 0x0f, 0x09 };
+
+	return svm_skip_insn(vcpu, op, sizeof(op));
+}
+
+/* SVM instructions are not offered to guests (no nested SVM): #UD. */
+static int svm_exit_ud(struct kvmm_vcpu *vcpu)
+{
+	svm_inject_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
+static int svm_exit_ioio(struct kvmm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 info = vmcb->control.exit_info_1;
+	u16 port = info >> SVM_IOIO_PORT_SHIFT;
+	u8 size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+	bool in = info & SVM_IOIO_TYPE_IN;
+
+	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 are exactly the byte counts. */
+	if (size != 1 && size != 2 && size != 4)
+		return kvmm_x86_exit_unknown(vcpu, vmcb->control.exit_code);
+	if (info & SVM_IOIO_STR) {
+		u8 bytes[15];
+		int n = svm_fetch_insn(vcpu, bytes);
+
+		/* String I/O needs the emulator, which is not there yet. */
+		return svm_emulation_failure(vcpu, bytes, n);
+	}
+	/* EXITINFO2 holds the next RIP for IOIO even without NRIP save. */
+	return kvmm_x86_exit_io(vcpu, port, size, in,
+				vmcb->control.exit_info_2);
+}
+
+static int svm_exit_msr(struct kvmm_vcpu *vcpu)
+{
+	static const u8 rdmsr[] = { 0x0f, 0x32 }, wrmsr[] = { 0x0f, 0x30 };
+	bool write = vmcb_of(vcpu)->control.exit_info_1 == 1;
+	unsigned long next;
+
+	if (!svm_next_rip(vcpu, write ? wrmsr : rdmsr, 2, &next))
+		return 0;
+	return kvmm_x86_exit_msr(vcpu, write, next);
+}
+
+static int svm_exit_shutdown(struct kvmm_vcpu *vcpu)
+{
+	/*
+	 * The VMCB is undefined after a shutdown intercept (APM 15.12):
+	 * start from a fresh one, with the vCPU in its reset state.
+	 */
+	svm_init_vmcb(vcpu);
+	kvmm_x86_vcpu_reset(vcpu);
+	return kvmm_x86_exit_shutdown(vcpu);
+}
+
+static int svm_exit_npf(struct kvmm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 gpa = vmcb->control.exit_info_2;
+	u64 err = vmcb->control.exit_info_1;
+	int r;
+
+	vcpu->stat.npf_exits++;
+	r = kvmm_tdp_fault(vcpu, gpa, err & SVM_NPF_WRITE);
+	if (r) {
+		if (r == -EINTR)
+			return 1;	/* the run loop sees the signal */
+		return r;
+	}
+	/* MMIO: needs the instruction emulator, which is not there yet. */
+	{
+		u8 bytes[15];
+		int n = svm_fetch_insn(vcpu, bytes);
+		u64 data[4] = { vmcb->control.exit_code, vcpu->arch.rip, gpa, err };
+
+		(void)n;
+		return kvmm_x86_exit_internal(vcpu,
+					      KVM_INTERNAL_ERROR_EMULATION,
+					      4, data);
+	}
+}
+
+static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
+	[SVM_EXIT_INTR]		= svm_exit_intr,
+	[SVM_EXIT_NMI]		= svm_exit_nop,
+	[SVM_EXIT_SMI]		= svm_exit_nop,
+	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
+	[SVM_EXIT_HLT]		= svm_exit_hlt,
+	[SVM_EXIT_INVD]		= svm_exit_invd,
+	[SVM_EXIT_WBINVD]	= svm_exit_wbinvd,
+	[SVM_EXIT_IOIO]		= svm_exit_ioio,
+	[SVM_EXIT_MSR]		= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]	= svm_exit_shutdown,
+	[SVM_EXIT_VMRUN]	= svm_exit_ud,
+	[SVM_EXIT_VMLOAD]	= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]	= svm_exit_ud,
+	[SVM_EXIT_STGI]		= svm_exit_ud,
+	[SVM_EXIT_CLGI]		= svm_exit_ud,
+	[SVM_EXIT_SKINIT]	= svm_exit_ud,
+	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
+	[SVM_EXIT_MONITOR]	= svm_exit_ud,
+	[SVM_EXIT_MWAIT]	= svm_exit_ud,
+	[SVM_EXIT_NPF]		= svm_exit_npf,
+};
+
+int svm_handle_exit(struct kvmm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 code = vmcb->control.exit_code;
+
+	/*
+	 * An event being delivered when the exit hit (EXITINTINFO, APM
+	 * 15.7.2) must be delivered again on the next entry.
+	 */
+	vmcb->control.event_inj = (vmcb->control.exit_int_info &
+				   SVM_EVTINJ_VALID) ?
+				  vmcb->control.exit_int_info : 0;
+
+	if (code == (u64)SVM_EXIT_INVALID)
+		return kvmm_x86_exit_fail_entry(vcpu, code);
+	if (code < SVM_EXIT_NR && svm_exit_handlers[code])
+		return svm_exit_handlers[code](vcpu);
+	return kvmm_x86_exit_unknown(vcpu, code);
+}

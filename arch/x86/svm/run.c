@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One guest entry on SVM (interrupts and preemption off).
+ */
+#include <linux/percpu.h>
+#include <asm/debugreg.h>
+#include <asm/hw_breakpoint.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+#include "svm.h"
+#include "vmcb.h"
+
+/* Exit code preset before VMRUN: still there means VMRUN did not run. */
+#define SVM_EXIT_NOT_RUN	0xffffffffdeadULL
+
+/* The vCPU (by serial) that last entered the guest on this CPU. */
+static DEFINE_PER_CPU(u64, svm_last_vcpu);
+
+static __always_inline void svm_clgi(void)
+{
+	asm volatile("1: clgi\n2:\n" _ASM_EXTABLE(1b, 2b) ::: "memory");
+}
+
+static __always_inline void svm_stgi(void)
+{
+	asm volatile("1: stgi\n2:\n" _ASM_EXTABLE(1b, 2b) ::: "memory");
+}
+
+int svm_vcpu_run(struct kvmm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	if (a->sg_dirty)
+		svm_flush_dirty(vcpu);
+	vmcb->save.rax = a->regs[KVMM_REG_RAX];
+	vmcb->save.rsp = a->regs[KVMM_REG_RSP];
+	vmcb->save.rip = a->rip;
+	vmcb->save.rflags = a->rflags;
+	vmcb->control.nested_cr3 = kvmm_tdp_root_pa(vcpu->vm);
+
+	/*
+	 * TLB entries are tagged by ASID only, and all vCPUs of a VM share
+	 * one: entering after another vCPU on this CPU, or after mappings
+	 * changed, needs a flush (APM 15.16.1).  Without FlushByAsid the
+	 * only choice is flushing every ASID.
+	 */
+	if (this_cpu_read(svm_last_vcpu) != vcpu->serial) {
+		this_cpu_write(svm_last_vcpu, vcpu->serial);
+		svm->flush_tlb = true;
+	}
+	if (svm->flush_tlb)
+		vmcb->control.tlb_control = svm_has(SVM_FEAT_FLUSH_ASID) ?
+			SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
+	else
+		vmcb->control.tlb_control = SVM_TLB_NOTHING;
+	svm->flush_tlb = false;
+
+	vmcb->control.exit_code = SVM_EXIT_NOT_RUN;
+	svm_clgi();
+	kvmm_svm_vcpu_run(svm->vmcb_pa, a->regs, svm_host_save_pa());
+	svm_stgi();
+
+	/* #VMEXIT leaves DR7 at its reset value (APM 15.5.1). */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+
+	if (vmcb->control.exit_code == SVM_EXIT_NOT_RUN) {
+		/* Only when SVM was switched off under us. */
+		this_cpu_write(svm_last_vcpu, 0);
+		return -EIO;
+	}
+
+	a->regs[KVMM_REG_RAX] = vmcb->save.rax;
+	a->regs[KVMM_REG_RSP] = vmcb->save.rsp;
+	a->rip = vmcb->save.rip;
+	a->rflags = vmcb->save.rflags;
+	/* Everything else is read from the VMCB when someone asks. */
+	a->sg_valid = 0;
+	return 0;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VMs, vCPUs and memory slots: the arch-neutral objects behind the VM and
+ * vCPU file descriptors.
+ *
+ * Lifetime (Documentation/objects.rst): a VM lives while its fd or any of
+ * its vCPU fds is open (vm->refs).  vCPUs are created by KVM_CREATE_VCPU
+ * and freed with their VM, never earlier, so a vCPU pointer is valid for
+ * as long as a VM reference is held.  Memory slots are published under
+ * SRCU (vm->srcu) and freed after a grace period.
+ */
+#ifndef _KVMM_VM_H
+#define _KVMM_VM_H
+
+#include <linux/kvm.h>
+#include <linux/maple_tree.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/xarray.h>
+
+#include <kvmm/arch.h>
+
+/* Limits: the same numbers Linux's KVM reports on x86. */
+#define KVMM_MAX_VCPUS		1024
+#define KVMM_MAX_VCPU_IDS	4096
+#define KVMM_USER_MEM_SLOTS	32764
+#define KVMM_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+
+struct kvmm_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	u16 id;
+	struct rcu_head rcu;
+};
+
+static inline u64 kvmm_memslot_end_gfn(const struct kvmm_memslot *slot)
+{
+	return slot->base_gfn + slot->npages;
+}
+
+static inline unsigned long kvmm_gfn_to_hva(const struct kvmm_memslot *slot,
+					    u64 gfn)
+{
+	return slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+}
+
+struct kvmm_vm {
+	refcount_t refs;
+	struct mm_struct *mm;		/* the creator's; guest memory lives here */
+
+	struct mutex lock;		/* vCPU creation, VM-wide settings */
+
+	/*
+	 * Memory slots.  Readers: srcu_read_lock(&vm->srcu) around lookups
+	 * and every use of the slot found.  Writers hold slots_lock.
+	 * by_gfn maps [base_gfn, end_gfn) to the slot (RCU-safe lookups);
+	 * by_id is the writers' index.
+	 */
+	struct mutex slots_lock;
+	struct srcu_struct srcu;
+	struct maple_tree by_gfn;
+	struct xarray by_id;
+	unsigned long nr_slot_pages;
+
+	/*
+	 * Coherence with the host mm (Documentation/mmu.rst): an
+	 * invalidation in progress (mn_active) or completed since a fault
+	 * sampled mn_seq makes that fault retry.  mmu_lock protects both
+	 * and the second-level page tables.
+	 */
+	struct mmu_notifier mmu_notifier;
+	spinlock_t mmu_lock;
+	unsigned long mn_seq;
+	long mn_active;
+	unsigned long mn_start, mn_end;	/* union of active ranges */
+
+	struct xarray vcpus;		/* index: creation order */
+	atomic_t nr_vcpus;
+	unsigned int created_vcpus;	/* under lock, incl. half-built */
+
+	struct kvmm_arch_vm arch;
+};
+
+enum kvmm_vcpu_mode {
+	KVMM_OUTSIDE_GUEST,
+	KVMM_IN_GUEST,		/* between the last check and VM exit */
+};
+
+struct kvmm_vcpu {
+	struct kvmm_vm *vm;
+	u32 vcpu_id;		/* userspace's id (APIC id) */
+	u32 index;		/* creation order */
+	u64 serial;		/* unique for the module's lifetime */
+
+	struct mutex mutex;	/* held across every vCPU ioctl */
+	struct kvm_run *run;	/* mmap page 0 */
+	struct page *run_page;
+	int cpu;		/* where it last ran, -1 before */
+	int mode;		/* enum kvmm_vcpu_mode, read by kicks */
+	sigset_t sigset;
+	bool sigset_active;
+
+	struct kvmm_vcpu_stat {
+		u64 exits;
+		u64 io_exits;
+		u64 mmio_exits;
+		u64 hlt_exits;
+		u64 signal_exits;
+		u64 irq_exits;
+		u64 npf_exits;
+	} stat;
+
+	struct kvmm_arch_vcpu arch;
+};
+
+/* virt/vm.c */
+long kvmm_dev_create_vm(unsigned long type);
+void kvmm_vm_get(struct kvmm_vm *vm);
+void kvmm_vm_put(struct kvmm_vm *vm);
+
+/* virt/vcpu.c */
+int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id);
+void kvmm_vcpu_destroy(struct kvmm_vcpu *vcpu);
+void kvmm_vcpu_kick_all(struct kvmm_vm *vm);
+
+/* virt/memslot.c */
+int kvmm_memslots_init(struct kvmm_vm *vm);
+void kvmm_memslots_destroy(struct kvmm_vm *vm);
+long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
+			       const struct kvm_userspace_memory_region *mem);
+struct kvmm_memslot *kvmm_gfn_to_memslot(struct kvmm_vm *vm, u64 gfn);
+
+/* virt/mmu_notifier.c */
+int kvmm_mmu_notifier_init(struct kvmm_vm *vm);
+void kvmm_mmu_notifier_exit(struct kvmm_vm *vm);
+
+#endif /* _KVMM_VM_H */

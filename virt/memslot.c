@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory slots: KVM_SET_USER_MEMORY_REGION (api.rst 4.35) with KVM's
+ * semantics and errors.
+ *
+ * Slots are indexed twice: by guest frame range in a maple tree, whose
+ * lookups are RCU-safe and logarithmic (the fault path), and by id in an
+ * xarray (the ioctl path).  Writers hold vm->slots_lock; readers hold
+ * vm->srcu across the lookup and every use of the slot, and a removed
+ * slot is freed only after synchronize_srcu().  Before a slot's range
+ * stops mapping to its memory, the second-level mappings of the range are
+ * zapped (Documentation/mmu.rst).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+
+int kvmm_memslots_init(struct kvmm_vm *vm)
+{
+	mt_init(&vm->by_gfn);
+	xa_init(&vm->by_id);
+	return 0;
+}
+
+void kvmm_memslots_destroy(struct kvmm_vm *vm)
+{
+	struct kvmm_memslot *slot;
+	unsigned long id;
+
+	xa_for_each(&vm->by_id, id, slot)
+		kvmm_free(slot);
+	xa_destroy(&vm->by_id);
+	mtree_destroy(&vm->by_gfn);
+}
+
+struct kvmm_memslot *kvmm_gfn_to_memslot(struct kvmm_vm *vm, u64 gfn)
+{
+	if (gfn > ULONG_MAX)
+		return NULL;
+	return mtree_load(&vm->by_gfn, gfn);
+}
+
+static int kvmm_slot_insert(struct kvmm_vm *vm, struct kvmm_memslot *slot)
+{
+	/* -EEXIST when any frame of the range is taken: KVM's overlap error. */
+	return mtree_insert_range(&vm->by_gfn, slot->base_gfn,
+				  kvmm_memslot_end_gfn(slot) - 1, slot,
+				  GFP_KERNEL_ACCOUNT);
+}
+
+static void kvmm_slot_unpublish(struct kvmm_vm *vm, struct kvmm_memslot *slot)
+{
+	mtree_store_range(&vm->by_gfn, slot->base_gfn,
+			  kvmm_memslot_end_gfn(slot) - 1, NULL, GFP_KERNEL);
+	/* Faults that found the slot are done once SRCU readers are. */
+	synchronize_srcu(&vm->srcu);
+	kvmm_x86_zap_gfn_range(vm, slot->base_gfn, kvmm_memslot_end_gfn(slot));
+}
+
+static int kvmm_check_region(const struct kvm_userspace_memory_region *mem)
+{
+	if (mem->flags & ~kvmm_x86_memslot_flags())
+		return -EINVAL;
+	if (mem->memory_size & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (mem->guest_phys_addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((mem->userspace_addr & (PAGE_SIZE - 1)) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	/* Address space 1 (SMM) does not exist without KVM_CAP_X86_SMM. */
+	if ((mem->slot >> 16) || (u16)mem->slot >= KVMM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((mem->memory_size >> PAGE_SHIFT) > KVMM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+/* Caller holds vm->slots_lock. */
+long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
+			       const struct kvm_userspace_memory_region *mem)
+{
+	struct kvmm_memslot *old, *new;
+	u64 base_gfn, npages;
+	int r;
+
+	r = kvmm_check_region(mem);
+	if (r)
+		return r;
+
+	old = xa_load(&vm->by_id, (u16)mem->slot);
+	base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	npages = mem->memory_size >> PAGE_SHIFT;
+
+	if (!npages) {
+		/* Delete. */
+		if (!old)
+			return -EINVAL;
+		kvmm_slot_unpublish(vm, old);
+		xa_erase(&vm->by_id, old->id);
+		vm->nr_slot_pages -= old->npages;
+		kvmm_free(old);
+		return 0;
+	}
+
+	if (old) {
+		/* Only the guest address and the non-readonly flags may change. */
+		if (mem->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn == old->base_gfn && mem->flags == old->flags)
+			return 0;
+	} else if (vm->nr_slot_pages + npages < vm->nr_slot_pages) {
+		return -EINVAL;
+	}
+
+	new = kvmm_zalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->id = (u16)mem->slot;
+	new->base_gfn = base_gfn;
+	new->npages = npages;
+	new->flags = mem->flags;
+	new->userspace_addr = mem->userspace_addr;
+
+	if (!old) {
+		r = xa_insert(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
+		if (r)
+			goto out_free;
+		r = kvmm_slot_insert(vm, new);
+		if (r) {
+			xa_erase(&vm->by_id, new->id);
+			goto out_free;
+		}
+		vm->nr_slot_pages += npages;
+		return 0;
+	}
+
+	/*
+	 * Move or flags change: take the old slot out (and its mappings),
+	 * then publish the new one; on overlap put the old one back.
+	 */
+	kvmm_slot_unpublish(vm, old);
+	r = kvmm_slot_insert(vm, new);
+	if (r) {
+		if (kvmm_slot_insert(vm, old))
+			kvmm_internal_error("memslot %u lost on failed move\n",
+					    old->id);
+		goto out_free;
+	}
+	xa_store(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
+	kvmm_free(old);
+	return 0;
+
+out_free:
+	kvmm_free(new);
+	return r == -ENOMEM ? -ENOMEM : (r == -EEXIST ? -EEXIST : -EINVAL);
+}

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Coherence of guest mappings with the host mm (Documentation/mmu.rst).
+ *
+ * Whenever the host is about to change what a range of the VM owner's
+ * address space maps (munmap, MADV_DONTNEED, mprotect, COW after fork,
+ * KSM merging, swap-out, migration, THP splitting), the second-level
+ * mappings of every slot overlapping the range are removed and vCPUs are
+ * made to flush, before the kernel proceeds.  Faults racing with an
+ * invalidation see mn_active/mn_seq and retry.
+ */
+#include <linux/mmu_notifier.h>
+#include <linux/sched/mm.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
+
+static struct kvmm_vm *mn_to_vm(struct mmu_notifier *mn)
+{
+	return container_of(mn, struct kvmm_vm, mmu_notifier);
+}
+
+/* Zap the guest frames behind host addresses [start, end). */
+static void kvmm_zap_hva_range(struct kvmm_vm *vm, unsigned long start,
+			       unsigned long end)
+{
+	struct kvmm_memslot *slot;
+	unsigned long id;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	xa_for_each(&vm->by_id, id, slot) {
+		unsigned long s_start = slot->userspace_addr;
+		unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
+		unsigned long lo = max(start, s_start), hi = min(end, s_end);
+
+		if (lo >= hi)
+			continue;
+		kvmm_x86_zap_gfn_range(vm,
+			slot->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
+			slot->base_gfn + ((hi - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT));
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+}
+
+static int kvmm_mn_invalidate_range_start(struct mmu_notifier *mn,
+					  const struct mmu_notifier_range *range)
+{
+	struct kvmm_vm *vm = mn_to_vm(mn);
+
+	spin_lock(&vm->mmu_lock);
+	if (!vm->mn_active++) {
+		vm->mn_start = range->start;
+		vm->mn_end = range->end;
+	} else {
+		vm->mn_start = min(vm->mn_start, range->start);
+		vm->mn_end = max(vm->mn_end, range->end);
+	}
+	spin_unlock(&vm->mmu_lock);
+
+	kvmm_zap_hva_range(vm, range->start, range->end);
+	return 0;
+}
+
+static void kvmm_mn_invalidate_range_end(struct mmu_notifier *mn,
+					 const struct mmu_notifier_range *range)
+{
+	struct kvmm_vm *vm = mn_to_vm(mn);
+
+	spin_lock(&vm->mmu_lock);
+	vm->mn_seq++;
+	smp_wmb();
+	if (!--vm->mn_active)
+		vm->mn_start = vm->mn_end = 0;
+	spin_unlock(&vm->mmu_lock);
+}
+
+/* The mm is going away (process exit): nothing may map it any more. */
+static void kvmm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
+{
+	struct kvmm_vm *vm = mn_to_vm(mn);
+
+	kvmm_x86_zap_gfn_range(vm, 0, ~0ULL);
+}
+
+static const struct mmu_notifier_ops kvmm_mn_ops = {
+	.invalidate_range_start	= kvmm_mn_invalidate_range_start,
+	.invalidate_range_end	= kvmm_mn_invalidate_range_end,
+	.release		= kvmm_mn_release,
+};
+
+int kvmm_mmu_notifier_init(struct kvmm_vm *vm)
+{
+	vm->mmu_notifier.ops = &kvmm_mn_ops;
+	return mmu_notifier_register(&vm->mmu_notifier, vm->mm);
+}
+
+void kvmm_mmu_notifier_exit(struct kvmm_vm *vm)
+{
+	mmu_notifier_unregister(&vm->mmu_notifier, vm->mm);
+}

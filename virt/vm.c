@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM objects and the VM file descriptor (api.rst 4.x "VM ioctls").
+ *
+ * A VM is created by KVM_CREATE_VM on /dev/kvm and lives while its fd or
+ * any vCPU fd is open: each holds a reference.  It belongs to the process
+ * that created it; ioctls from another mm fail with -EIO as in KVM.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/ioctl.h>
+#include <kvmm/vm.h>
+#include <kvmm/backend.h>
+#include <kvmm/x86.h>
+
+void kvmm_vm_get(struct kvmm_vm *vm)
+{
+	refcount_inc(&vm->refs);
+}
+
+static void kvmm_vm_destroy(struct kvmm_vm *vm)
+{
+	struct kvmm_vcpu *vcpu;
+	unsigned long i;
+
+	/* No fd is left, so nothing runs; the mm may already be gone. */
+	kvmm_mmu_notifier_exit(vm);
+	xa_for_each(&vm->vcpus, i, vcpu)
+		kvmm_vcpu_destroy(vcpu);
+	xa_destroy(&vm->vcpus);
+	kvmm_x86_vm_destroy(vm);
+	kvmm_memslots_destroy(vm);
+	cleanup_srcu_struct(&vm->srcu);
+	mmdrop(vm->mm);
+	kvmm_free(vm);
+	module_put(THIS_MODULE);
+}
+
+void kvmm_vm_put(struct kvmm_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->refs))
+		kvmm_vm_destroy(vm);
+}
+
+struct mutex *kvmm_vm_file_lock(struct file *filp)
+{
+	struct kvmm_vm *vm = filp->private_data;
+
+	return &vm->lock;
+}
+
+static long kvmm_vm_create_vcpu_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_vm_create_vcpu(filp->private_data, arg);
+}
+
+static long kvmm_vm_set_memory_region_ioctl(struct file *filp,
+					    unsigned long arg)
+{
+	struct kvm_userspace_memory_region mem;
+	struct kvmm_vm *vm = filp->private_data;
+	long r;
+
+	if (copy_from_user(&mem, (void __user *)arg, sizeof(mem)))
+		return -EFAULT;
+	mutex_lock(&vm->slots_lock);
+	r = kvmm_vm_set_memory_region(vm, &mem);
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+static long kvmm_vm_check_extension_ioctl(struct file *filp,
+					  unsigned long arg)
+{
+	return kvmm_check_extension(filp->private_data, (long)arg);
+}
+
+/*
+ * Table of VM ioctls; the lock column is what the dispatcher takes.
+ * Memory-region changes serialize on vm->slots_lock inside the handler
+ * so vCPU creation is not held up by them.
+ */
+static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
+	KVMM_IOCTL(KVM_CREATE_VCPU, kvmm_vm_create_vcpu_ioctl,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_USER_MEMORY_REGION,
+		   kvmm_vm_set_memory_region_ioctl, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_CHECK_EXTENSION, kvmm_vm_check_extension_ioctl,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_TSS_ADDR, kvmm_x86_vm_set_tss_addr,
+		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
+		   KVMM_LOCK_VM),
+};
+
+static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct kvmm_vm *vm = filp->private_data;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+	/* KVM answers -ENOTTY to a VM ioctl it does not know (x86). */
+	return kvmm_ioctl_dispatch(kvmm_vm_ioctls, ARRAY_SIZE(kvmm_vm_ioctls),
+				   filp, cmd, arg, -ENOTTY);
+}
+
+static int kvmm_vm_release(struct inode *inode, struct file *filp)
+{
+	kvmm_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations kvmm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= kvmm_vm_release,
+	.unlocked_ioctl	= kvmm_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct kvmm_vm *kvmm_vm_alloc(void)
+{
+	struct kvmm_vm *vm;
+	int err;
+
+	vm = kvmm_zalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+
+	refcount_set(&vm->refs, 1);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
+	spin_lock_init(&vm->mmu_lock);
+	xa_init_flags(&vm->vcpus, XA_FLAGS_ALLOC);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	err = init_srcu_struct(&vm->srcu);
+	if (err)
+		goto out_free;
+	err = kvmm_memslots_init(vm);
+	if (err)
+		goto out_srcu;
+	err = kvmm_x86_vm_init(vm);
+	if (err)
+		goto out_slots;
+	err = kvmm_mmu_notifier_init(vm);
+	if (err)
+		goto out_arch;
+	return vm;
+
+out_arch:
+	kvmm_x86_vm_destroy(vm);
+out_slots:
+	kvmm_memslots_destroy(vm);
+out_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+out_free:
+	mmdrop(vm->mm);
+	kvmm_free(vm);
+	return ERR_PTR(err);
+}
+
+long kvmm_dev_create_vm(unsigned long type)
+{
+	struct kvmm_vm *vm;
+	const char *why;
+	int fd;
+
+	/* Type 0 is the only x86 VM type of KVM's 6.1 ABI. */
+	if (type)
+		return -EINVAL;
+
+	why = kvmm_ops->guests_unsupported();
+	if (why) {
+		pr_info_ratelimited("KVM_CREATE_VM: %s\n", why);
+		return -ENODEV;
+	}
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	vm = kvmm_vm_alloc();
+	if (IS_ERR(vm)) {
+		module_put(THIS_MODULE);
+		return PTR_ERR(vm);
+	}
+
+	fd = anon_inode_getfd("kvm-vm", &kvmm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		kvmm_vm_put(vm);
+	return fd;
+}

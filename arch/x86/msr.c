@@ -197,7 +197,8 @@ long kvmm_x86_get_msr_index_list(void __user *arg)
 
 /*
  * KVM_GET_MSRS / KVM_SET_MSRS: process entries until one fails; return
- * how many succeeded.  At most KVM's 0x10000 entries per call.
+ * how many succeeded.  Fewer than 256 entries per call, as KVM's
+ * MAX_IO_MSRS.
  */
 long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set)
 {
@@ -208,7 +209,7 @@ long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set)
 
 	if (copy_from_user(&hdr, umsrs, sizeof(hdr)))
 		return -EFAULT;
-	if (hdr.nmsrs >= 0x10000)
+	if (hdr.nmsrs >= 256)
 		return -E2BIG;
 	for (i = 0; i < hdr.nmsrs; i++) {
 		struct kvm_msr_entry e;

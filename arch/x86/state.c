@@ -185,9 +185,11 @@ static long set_mp_state(struct file *filp, unsigned long arg)
 
 	if (copy_from_user(&mp, (void __user *)arg, sizeof(mp)))
 		return -EFAULT;
-	/* Without an in-kernel LAPIC only these two exist (api.rst 4.38). */
-	if (mp.mp_state != KVM_MP_STATE_RUNNABLE &&
-	    mp.mp_state != KVM_MP_STATE_HALTED)
+	/*
+	 * Without an in-kernel LAPIC, KVM accepts only RUNNABLE (x86.c
+	 * kvm_arch_vcpu_ioctl_set_mpstate): HLT exits to userspace instead.
+	 */
+	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
 		return -EINVAL;
 	filp_vcpu(filp)->arch.mp_state = mp.mp_state;
 	return 0;

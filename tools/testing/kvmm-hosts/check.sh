@@ -131,8 +131,11 @@ report_host() {
 			f=$((f + 1))
 		fi
 	fi
-	# The kernel log: any splat fails the host, whatever the tests said.
-	if grep -E '^\[ *[0-9]+\.[0-9]+\].*(Oops|BUG:|WARNING:|general protection fault|soft lockup|hung_task|Kernel panic|kvmm: internal error)' "$log" >"$out/kernel-problems.txt"; then
+	# The kernel log from the start of the tests on (boot messages are
+	# the emulated machine's): any splat fails the host, whatever the
+	# tests said.
+	if sed -n '/^KVMM-HOST-BEGIN/,$p' "$log" |
+	   grep -E '^\[ *[0-9]+\.[0-9]+\].*(Oops|BUG:|WARNING:|general protection fault|soft lockup|hung_task|blocked for more than|Kernel panic|kvmm: internal error)' >"$out/kernel-problems.txt"; then
 		bad="$bad kernel log problems:"
 		f=$((f + 1))
 	fi
@@ -144,6 +147,10 @@ report_host() {
 		f=$((f + 1))
 	fi
 	say "$c ($mode): $p passed, $f failed, $s skipped in $(cat "$out/seconds" 2>/dev/null || echo ?)s"
+	if grep -q '^boot: ' "$log"; then
+		say "$c: boot-time kernel warnings (the emulated machine's, not judged):"
+		grep '^boot: ' "$log" | sort -u | head -n 5 | sed 's/^/    /'
+	fi
 	if [ -n "$bad" ]; then
 		say "$c: $bad"
 		sed 's/^/    /' "$out/kernel-problems.txt"

@@ -10,6 +10,8 @@
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
+#include <kvmm/backend.h>
+#include <asm/trapnr.h>
 
 /* IN: the data userspace left in the PIO page goes into AL/AX/EAX. */
 static int kvmm_complete_pio_in(struct kvmm_vcpu *vcpu)
@@ -130,4 +132,17 @@ int kvmm_x86_exit_internal(struct kvmm_vcpu *vcpu, u32 suberror, u32 ndata,
 	for (i = 0; i < ndata; i++)
 		run->internal.data[i] = data[i];
 	return 0;
+}
+
+/* Queue an exception for the next entry; the exit contract's 1. */
+int kvmm_x86_inject_ud(struct kvmm_vcpu *vcpu)
+{
+	kvmm_ops->inject_exception(vcpu, UD_VECTOR, false, 0);
+	return 1;
+}
+
+int kvmm_x86_inject_gp(struct kvmm_vcpu *vcpu)
+{
+	kvmm_ops->inject_exception(vcpu, GP_VECTOR, true, 0);
+	return 1;
 }

@@ -164,10 +164,10 @@ int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
 	if (write) {
 		data = (u32)r[KVMM_REG_RAX] | (r[KVMM_REG_RDX] << 32);
 		if (kvmm_x86_set_msr(vcpu, index, data, false))
-			return kvmm_ops->inject_gp(vcpu);
+			return kvmm_x86_inject_gp(vcpu);
 	} else {
 		if (kvmm_x86_get_msr(vcpu, index, &data))
-			return kvmm_ops->inject_gp(vcpu);
+			return kvmm_x86_inject_gp(vcpu);
 		r[KVMM_REG_RAX] = (u32)data;
 		r[KVMM_REG_RDX] = data >> 32;
 	}

@@ -205,7 +205,23 @@ static long set_msrs(struct file *filp, unsigned long arg)
 	return kvmm_x86_vcpu_msrs(filp_vcpu(filp), (void __user *)arg, true);
 }
 
+#define VCPU_ARG_IOCTL(fn)						\
+static long fn##_ioctl(struct file *filp, unsigned long arg)		\
+{									\
+	return kvmm_x86_##fn(filp_vcpu(filp), (void __user *)arg);	\
+}
+VCPU_ARG_IOCTL(get_fpu)
+VCPU_ARG_IOCTL(set_fpu)
+VCPU_ARG_IOCTL(get_debugregs)
+VCPU_ARG_IOCTL(set_debugregs)
+VCPU_ARG_IOCTL(translate)
+
 static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
+	KVMM_IOCTL(KVM_GET_FPU, get_fpu_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_FPU, set_fpu_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_DEBUGREGS, get_debugregs_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_DEBUGREGS, set_debugregs_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_TRANSLATE, translate_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_MSRS, get_msrs, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_MSRS, set_msrs, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_REGS, get_regs, KVMM_LOCK_VCPU),

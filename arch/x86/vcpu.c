@@ -62,6 +62,7 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu)
 	a->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
 	a->cr2 = a->cr3 = a->cr4 = 0;
 	a->efer = 0;
+	memset(a->db, 0, sizeof(a->db));
 	a->dr6 = 0xffff0ff0;	/* SDM 3B 17.2.3, bits reading as 1 */
 	a->dr7 = 0x400;	/* SDM 3B 17.2.4, bit 10 reads as 1 */
 	a->cr8 = 0;

@@ -192,8 +192,7 @@ static int svm_exit_wbinvd(struct kvmm_vcpu *vcpu)
 /* SVM instructions are not offered to guests (no nested SVM): #UD. */
 static int svm_exit_ud(struct kvmm_vcpu *vcpu)
 {
-	svm_inject_exception(vcpu, UD_VECTOR, false, 0);
-	return 1;
+	return kvmm_x86_inject_ud(vcpu);
 }
 
 static int svm_exit_ioio(struct kvmm_vcpu *vcpu)
@@ -228,6 +227,34 @@ static int svm_exit_msr(struct kvmm_vcpu *vcpu)
 	if (!svm_next_rip(vcpu, write ? wrmsr : rdmsr, 2, &next))
 		return 0;
 	return kvmm_x86_exit_msr(vcpu, write, next);
+}
+
+/*
+ * MOV DRn (0F 21 /r reads, 0F 23 /r writes; SDM 2B "MOV-Move to/from
+ * Debug Registers"): ModRM.reg is the debug register, ModRM.rm the GPR.
+ * Decode assists would give the GPR; without them kvmm decodes.
+ */
+static int svm_exit_dr(struct kvmm_vcpu *vcpu)
+{
+	u64 code = vmcb_of(vcpu)->control.exit_code;
+	bool write = code >= SVM_EXIT_WRITE_DR0;
+	int dr = code & 0xf, i = 0, n;
+	u8 bytes[15], rex = 0, modrm;
+
+	n = svm_fetch_insn(vcpu, bytes);
+	while (i < n && is_legacy_prefix(bytes[i]))
+		i++;
+	if (i < n && (bytes[i] & 0xf0) == 0x40 &&
+	    (vcpu->arch.efer & EFER_LMA) && vcpu->arch.segs[KVMM_SEG_CS].l)
+		rex = bytes[i++];
+	if (i + 3 > n || bytes[i] != 0x0f ||
+	    bytes[i + 1] != (write ? 0x23 : 0x21))
+		return svm_emulation_failure(vcpu, bytes, n);
+	modrm = bytes[i + 2];
+	if (rex & 0x4)				/* REX.R: DR8-15 do not exist */
+		return kvmm_x86_inject_ud(vcpu);
+	return kvmm_x86_exit_dr(vcpu, write, dr, (modrm & 7) | ((rex & 1) << 3),
+				vcpu->arch.rip + i + 3);
 }
 
 static int svm_exit_shutdown(struct kvmm_vcpu *vcpu)
@@ -269,6 +296,7 @@ static int svm_exit_npf(struct kvmm_vcpu *vcpu)
 }
 
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
+	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = svm_exit_dr,
 	[SVM_EXIT_INTR]		= svm_exit_intr,
 	[SVM_EXIT_NMI]		= svm_exit_nop,
 	[SVM_EXIT_SMI]		= svm_exit_nop,

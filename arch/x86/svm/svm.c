@@ -23,7 +23,7 @@ static const struct kvmm_backend_ops svm_ops = {
 	.flush_tlb		= svm_flush_tlb,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
-	.inject_gp		= svm_inject_gp,
+	.inject_exception	= svm_inject_exception,
 };
 
 const struct kvmm_backend kvmm_svm_backend = {

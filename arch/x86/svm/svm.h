@@ -86,7 +86,6 @@ void svm_inject_exception(struct kvmm_vcpu *vcpu, u8 vector, bool has_err,
 
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
-int svm_inject_gp(struct kvmm_vcpu *vcpu);
 
 int svm_probe(const char **why);
 int svm_hardware_setup(void);

@@ -105,6 +105,14 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	vmcb->control.int_ctl = SVM_INT_CTL_V_INTR_MASKING;
 	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	vmcb->save.g_pat = SVM_PAT_RESET;
+	/*
+	 * Guest debug registers are emulated (every DR access exits), so
+	 * the hardware ones stay disabled: no host DR0-3 address can fire
+	 * in the guest.
+	 */
+	vmcb->control.intercepts[SVM_ICPT_DR] = 0xffffffff;
+	vmcb->save.dr6 = 0xffff0ff0;
+	vmcb->save.dr7 = 0x400;
 	svm->flush_tlb = true;
 }
 
@@ -210,8 +218,7 @@ void svm_cache_state(struct kvmm_vcpu *vcpu, enum kvmm_state_group group)
 		a->efer = vmcb->save.efer & ~EFER_SVME;
 		break;
 	case KVMM_SG_DRS:
-		a->dr6 = vmcb->save.dr6;
-		a->dr7 = vmcb->save.dr7;
+		/* Kept by the core: every DR access exits (svm_exit_dr). */
 		break;
 	default:
 		break;
@@ -247,10 +254,6 @@ void svm_flush_dirty(struct kvmm_vcpu *vcpu)
 		vmcb->save.efer = a->efer | EFER_SVME;
 		/* A CR3 or paging-mode change: flush this ASID. */
 		to_svm(vcpu)->flush_tlb = true;
-	}
-	if (a->sg_dirty & BIT(KVMM_SG_DRS)) {
-		vmcb->save.dr6 = a->dr6;
-		vmcb->save.dr7 = a->dr7;
 	}
 	a->sg_dirty = 0;
 }
@@ -332,10 +335,4 @@ int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data)
 		return 1;
 	}
 	return 0;
-}
-
-int svm_inject_gp(struct kvmm_vcpu *vcpu)
-{
-	svm_inject_exception(vcpu, GP_VECTOR, true, 0);
-	return 1;
 }

@@ -86,6 +86,8 @@ enum svm_tlb_control {
 /* EXITCODE values (appendix C). */
 enum svm_exit_code {
 	SVM_EXIT_CR0_READ	= 0x000,
+	SVM_EXIT_READ_DR0	= 0x020,	/* .. 0x02f */
+	SVM_EXIT_WRITE_DR0	= 0x030,	/* .. 0x03f */
 	SVM_EXIT_EXCP_BASE	= 0x040,
 	SVM_EXIT_INTR		= 0x060,
 	SVM_EXIT_NMI		= 0x061,

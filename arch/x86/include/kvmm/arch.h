@@ -41,7 +41,7 @@ struct kvmm_arch_vm {
 enum kvmm_state_group {
 	KVMM_SG_SEGS,		/* segs[], gdt, idt */
 	KVMM_SG_CRS,		/* cr0, cr2, cr3, cr4, efer */
-	KVMM_SG_DRS,		/* dr6, dr7 */
+	KVMM_SG_DRS,		/* db[], dr6, dr7 */
 	KVMM_SG_NR,
 };
 
@@ -61,6 +61,7 @@ struct kvmm_arch_vcpu {
 	struct kvm_segment segs[KVMM_SEG_NR];
 	struct kvm_dtable gdt, idt;
 	u64 cr0, cr2, cr3, cr4, efer;
+	u64 db[4];		/* DR0-DR3 */
 	u64 dr6, dr7;
 
 	u64 cr8;

@@ -65,8 +65,10 @@ KVMM_BACKEND_OP_OPTIONAL(int, get_msr,
 			 (struct kvmm_vcpu *vcpu, u32 index, u64 *data))
 KVMM_BACKEND_OP_OPTIONAL(int, set_msr,
 			 (struct kvmm_vcpu *vcpu, u32 index, u64 data))
-/* Queue #GP(0) for the next entry; returns 1 (re-enter). */
-KVMM_BACKEND_OP_OPTIONAL(int, inject_gp, (struct kvmm_vcpu *vcpu))
+/* Queue an exception for delivery at the next entry. */
+KVMM_BACKEND_OP_OPTIONAL(void, inject_exception,
+			 (struct kvmm_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error_code))
 /* Flush this vCPU's TLB entries (guest and second level) at next entry. */
 KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
 

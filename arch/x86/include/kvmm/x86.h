@@ -33,6 +33,15 @@ void kvmm_x86_mark_dirty(struct kvmm_vcpu *vcpu, enum kvmm_state_group g);
 /* arch/x86/state.c: the x86 vCPU state ioctls. */
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd);
 
+/* arch/x86/state_ext.c */
+long kvmm_x86_get_fpu(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_set_fpu(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_get_debugregs(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_set_debugregs(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_translate(struct kvmm_vcpu *vcpu, void __user *arg);
+int kvmm_x86_exit_dr(struct kvmm_vcpu *vcpu, bool write, int dr, int gpr,
+		     unsigned long next_rip);
+
 /* arch/x86/run.c */
 long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
 
@@ -49,6 +58,8 @@ int kvmm_x86_exit_unknown(struct kvmm_vcpu *vcpu, u64 hw_reason);
 int kvmm_x86_exit_fail_entry(struct kvmm_vcpu *vcpu, u64 hw_reason);
 int kvmm_x86_exit_internal(struct kvmm_vcpu *vcpu, u32 suberror,
 			   u32 ndata, const u64 *data);
+int kvmm_x86_inject_ud(struct kvmm_vcpu *vcpu);
+int kvmm_x86_inject_gp(struct kvmm_vcpu *vcpu);
 
 /* arch/x86/cpuid.c */
 void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,

@@ -20,10 +20,6 @@ static const struct {
 	  "MMIO exits (accesses outside every slot, writes to read-only slots) need kvmm's instruction emulator, not implemented yet" },
 	{ "string_io",
 	  "string I/O (INS/OUTS, REP) needs kvmm's instruction emulator, not implemented yet" },
-	{ "fpu",
-	  "KVM_GET_FPU/KVM_SET_FPU not implemented in kvmm yet (EINVAL)" },
-	{ "translate",
-	  "KVM_TRANSLATE not implemented in kvmm yet (EINVAL)" },
 	{ "dirty_log",
 	  "dirty logging (KVM_MEM_LOG_DIRTY_PAGES) not implemented in kvmm yet (EINVAL)" },
 };

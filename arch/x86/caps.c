@@ -37,6 +37,7 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_MAX_VCPU_ID]			= KVMM_MAX_VCPU_IDS,
 	[KVM_CAP_IMMEDIATE_EXIT]		= 1,
 	[KVM_CAP_DEBUGREGS]			= 1,
+	[KVM_CAP_VCPU_EVENTS]			= 1,
 };
 
 long kvmm_check_extension(struct kvmm_vm *vm, long cap)

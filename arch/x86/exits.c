@@ -137,12 +137,12 @@ int kvmm_x86_exit_internal(struct kvmm_vcpu *vcpu, u32 suberror, u32 ndata,
 /* Queue an exception for the next entry; the exit contract's 1. */
 int kvmm_x86_inject_ud(struct kvmm_vcpu *vcpu)
 {
-	kvmm_ops->inject_exception(vcpu, UD_VECTOR, false, 0);
+	kvmm_x86_queue_exception(vcpu, UD_VECTOR, false, 0);
 	return 1;
 }
 
 int kvmm_x86_inject_gp(struct kvmm_vcpu *vcpu)
 {
-	kvmm_ops->inject_exception(vcpu, GP_VECTOR, true, 0);
+	kvmm_x86_queue_exception(vcpu, GP_VECTOR, true, 0);
 	return 1;
 }

@@ -56,7 +56,8 @@ static void kvmm_post_run_save(struct kvmm_vcpu *vcpu)
 	run->if_flag = !!(vcpu->arch.rflags & X86_EFLAGS_IF);
 	run->cr8 = vcpu->arch.cr8;
 	run->apic_base = vcpu->arch.apic_base;
-	run->ready_for_interrupt_injection = 0;
+	run->ready_for_interrupt_injection =
+		kvmm_x86_ready_for_interrupt(vcpu);
 	run->flags = 0;
 }
 
@@ -93,6 +94,8 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 		kvmm_ops->flush_tlb(vcpu);
 		vcpu->arch.tlb_gen = gen;
 	}
+
+	kvmm_x86_inject_events(vcpu);
 
 	/* A guest quantum is an RCU quiescent state, as for user mode. */
 	rcu_virt_note_context_switch(vcpu->cpu);
@@ -144,6 +147,8 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 			break;
 		vcpu->stat.exits++;
 		r = kvmm_ops->handle_exit(vcpu);
+		if (r > 0)
+			r = kvmm_x86_check_irq_window(vcpu);
 		if (r <= 0)
 			break;
 	}

@@ -215,6 +215,9 @@ VCPU_ARG_IOCTL(set_fpu)
 VCPU_ARG_IOCTL(get_debugregs)
 VCPU_ARG_IOCTL(set_debugregs)
 VCPU_ARG_IOCTL(translate)
+VCPU_ARG_IOCTL(interrupt)
+VCPU_ARG_IOCTL(get_vcpu_events)
+VCPU_ARG_IOCTL(set_vcpu_events)
 
 static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_FPU, get_fpu_ioctl, KVMM_LOCK_VCPU),
@@ -222,6 +225,9 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_DEBUGREGS, get_debugregs_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_DEBUGREGS, set_debugregs_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_TRANSLATE, translate_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_INTERRUPT, interrupt_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_VCPU_EVENTS, get_vcpu_events_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_VCPU_EVENTS, set_vcpu_events_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_MSRS, get_msrs, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_MSRS, set_msrs, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_REGS, get_regs, KVMM_LOCK_VCPU),

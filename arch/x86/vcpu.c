@@ -76,6 +76,9 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu)
 	a->mtrr_def_type = 0;
 	memset(a->mtrr, 0, sizeof(a->mtrr));
 	a->complete_userspace = NULL;
+	memset(&a->exception, 0, sizeof(a->exception));
+	memset(&a->interrupt, 0, sizeof(a->interrupt));
+	a->interrupt_shadow = 0;
 
 	a->sg_valid = BIT(KVMM_SG_NR) - 1;
 	a->sg_dirty = BIT(KVMM_SG_NR) - 1;

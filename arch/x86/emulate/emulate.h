@@ -262,17 +262,29 @@ struct x86_emu_ops {
  * The emulator state.  The caller fills the [in] fields before each
  * x86_emulate_insn() and reads the [out] fields after it.
  *
- * Restart (X86EMU_EXIT_USER): the executor does every read of an
- * instruction before its only write, and keeps register results in a
- * private copy committed only on success, so abandoning is free.  The
- * caller remembers the access it sent to userspace; when the emulator is
- * run again, the first matching access (same callback, address or port,
- * size, count) is answered from userspace's result, once, then forgotten.
- * For REP string instructions each element (or INS/OUTS batch) is a
- * step: the registers (RCX/RSI/RDI) are committed after each step, RIP
- * only when the count reaches zero.  A step that fails leaves the steps
- * before it committed, as if the guest had been interrupted between
- * iterations (SDM Vol. 2B, REP); the re-run resumes at that step.  After
+ * Restart (X86EMU_EXIT_USER).  The unit of restart is the instruction, or
+ * one step of a REP string instruction (one element, or one INS/OUTS
+ * batch).  A unit makes at most one read (read_mem or pio_in) followed by
+ * at most one write (write_mem or pio_out), and keeps register results in
+ * a private copy committed only when the unit succeeded, so abandoning it
+ * is free.  The caller's side:
+ *  - a callback returning X86EMU_EXIT_USER records the access (kind,
+ *    address or port, size, count, and the data for a write);
+ *  - once userspace completed it, the caller runs x86_emulate_insn()
+ *    again; callbacks answer an access equal to a record from the record
+ *    (a read gets userspace's data, a write is acknowledged) instead of
+ *    exiting again;
+ *  - records are dropped when x86_emulate_insn() returns anything other
+ *    than X86EMU_EXIT_USER, and as soon as a callback sees emu->step > 0
+ *    (a REP step committed: later accesses belong to a new unit).
+ * An MMIO write or port output may also be posted: the callback queues
+ * the data, returns X86EMU_OK and the caller exits to userspace after the
+ * instruction (as KVM does); then only reads ever need a restart.
+ *
+ * REP: the registers (RCX/RSI/RDI) are committed after each step, RIP only
+ * when the count reaches zero.  A step that fails leaves the steps before
+ * it committed, as if the guest had been interrupted between iterations
+ * (SDM Vol. 2B, REP); the re-run resumes at that step.  After
  * X86EMU_REP_STEPS steps the call returns X86EMU_OK with emu->incomplete
  * set and RIP unchanged: the caller may call again, or re-enter the guest,
  * which re-executes the instruction with the updated count.
@@ -287,6 +299,8 @@ struct x86_emu {
 	void *ctx;			/* [in] the caller's, untouched */
 	struct x86_exception exception;	/* [out] on X86EMU_EXCEPTION */
 	bool incomplete;		/* [out] REP stopped early, see above */
+	u32 step;			/* [out] REP steps committed by this
+					 * call so far; read by callbacks */
 	struct x86_insn insn;		/* [out] the last decoded instruction */
 };
 

@@ -474,6 +474,7 @@ static int exec_string(struct exec *x, const struct exec_desc *d)
 		emu_set_reg(x->regs, X86_RCX, false, insn->addrsize,
 			    (count - n) & amask);
 		memcpy(x->emu->regs, x->regs, sizeof(x->regs));
+		x->emu->step++;
 	}
 	return X86EMU_OK;
 }
@@ -547,6 +548,7 @@ int x86_emulate_insn(struct x86_emu *emu)
 	int ret;
 
 	emu->incomplete = false;
+	emu->step = 0;
 	do {
 		ret = fetch_more(emu, bytes, &have);
 		if (ret) {

@@ -23,15 +23,96 @@ static struct vmcb *vmcb_of(struct kvmm_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb;
 }
 
-void svm_inject_exception(struct kvmm_vcpu *vcpu, u8 vector, bool has_err,
-			  u32 err)
+/*
+ * Program the pending event for the next VMRUN (EVENTINJ, APM 15.20):
+ * an exception first, else an external interrupt.  EVENTINJ bypasses
+ * RFLAGS.IF, as KVM's userspace-irqchip injection does: userspace checks
+ * ready_for_interrupt_injection.  For the interrupt window, a virtual
+ * interrupt (V_IRQ, TPR ignored) makes the CPU exit with VINTR as soon as
+ * the guest could take an interrupt (15.21.4).
+ */
+void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 inj = 0;
+
+	if (a->exception.injected) {
+		inj = a->exception.nr | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
+		if (a->exception.has_error_code)
+			inj |= SVM_EVTINJ_VALID_ERR |
+			       (u64)a->exception.error_code << 32;
+	} else if (a->interrupt.injected) {
+		inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
+	}
+	vmcb->control.event_inj = inj;
+
+	if (irq_window && !inj && !svm_interrupt_allowed(vcpu)) {
+		vmcb->control.int_ctl |= SVM_INT_CTL_V_IRQ |
+					 SVM_INT_CTL_V_IGN_TPR |
+					 (0xf << SVM_INT_CTL_V_PRIO_SHIFT);
+		vmcb_set_intercept(vmcb, SVM_I_VINTR);
+	} else {
+		svm_clear_vintr(vcpu);
+	}
+}
+
+void svm_clear_vintr(struct kvmm_vcpu *vcpu)
 {
 	struct vmcb *vmcb = vmcb_of(vcpu);
 
-	vmcb->control.event_inj = vector | SVM_EVTINJ_TYPE_EXEPT |
-				  SVM_EVTINJ_VALID |
-				  (has_err ? SVM_EVTINJ_VALID_ERR : 0);
-	vmcb->control.event_inj |= (u64)err << 32;
+	vmcb->control.int_ctl &= ~(SVM_INT_CTL_V_IRQ | SVM_INT_CTL_V_IGN_TPR |
+				   (0xf << SVM_INT_CTL_V_PRIO_SHIFT));
+	vmcb_clr_intercept(vmcb, SVM_I_VINTR);
+}
+
+bool svm_interrupt_allowed(struct kvmm_vcpu *vcpu)
+{
+	return (vcpu->arch.rflags & X86_EFLAGS_IF) &&
+	       !(vmcb_of(vcpu)->control.int_state & SVM_INT_STATE_SHADOW);
+}
+
+void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+
+	if (shadow)
+		vmcb->control.int_state |= SVM_INT_STATE_SHADOW;
+	else
+		vmcb->control.int_state &= ~SVM_INT_STATE_SHADOW;
+}
+
+/*
+ * After #VMEXIT: an event whose delivery the exit interrupted is in
+ * EXITINTINFO (15.7.2) and goes back in the queue; anything else was
+ * delivered.  A software interrupt (INTn) is not re-injected: RIP still
+ * points at the instruction, which runs again.
+ */
+void svm_complete_events(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 info = vmcb->control.exit_int_info;
+
+	a->exception.injected = false;
+	a->interrupt.injected = false;
+	a->interrupt_shadow = (vmcb->control.int_state & SVM_INT_STATE_SHADOW) ?
+			      KVM_X86_SHADOW_INT_MOV_SS : 0;
+	if (!(info & SVM_EVTINJ_VALID))
+		return;
+	switch (info & SVM_EVTINJ_TYPE_MASK) {
+	case SVM_EVTINJ_TYPE_EXEPT:
+		kvmm_x86_queue_exception(vcpu, info & SVM_EVTINJ_VEC_MASK,
+					 info & SVM_EVTINJ_VALID_ERR,
+					 info >> 32);
+		break;
+	case SVM_EVTINJ_TYPE_INTR:
+		a->interrupt.injected = true;
+		a->interrupt.nr = info & SVM_EVTINJ_VEC_MASK;
+		break;
+	default:
+		break;
+	}
 }
 
 static int svm_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
@@ -146,6 +227,13 @@ static int svm_exit_intr(struct kvmm_vcpu *vcpu)
 {
 	/* The host took the interrupt when interrupts came back on. */
 	vcpu->stat.irq_exits++;
+	return 1;
+}
+
+/* The interrupt window opened; the run loop tells userspace. */
+static int svm_exit_vintr(struct kvmm_vcpu *vcpu)
+{
+	svm_clear_vintr(vcpu);
 	return 1;
 }
 
@@ -300,6 +388,7 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_INTR]		= svm_exit_intr,
 	[SVM_EXIT_NMI]		= svm_exit_nop,
 	[SVM_EXIT_SMI]		= svm_exit_nop,
+	[SVM_EXIT_VINTR]	= svm_exit_vintr,
 	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
 	[SVM_EXIT_HLT]		= svm_exit_hlt,
 	[SVM_EXIT_INVD]		= svm_exit_invd,
@@ -324,13 +413,6 @@ int svm_handle_exit(struct kvmm_vcpu *vcpu)
 	struct vmcb *vmcb = vmcb_of(vcpu);
 	u64 code = vmcb->control.exit_code;
 
-	/*
-	 * An event being delivered when the exit hit (EXITINTINFO, APM
-	 * 15.7.2) must be delivered again on the next entry.
-	 */
-	vmcb->control.event_inj = (vmcb->control.exit_int_info &
-				   SVM_EVTINJ_VALID) ?
-				  vmcb->control.exit_int_info : 0;
 
 	if (code == (u64)SVM_EXIT_INVALID)
 		return kvmm_x86_exit_fail_entry(vcpu, code);

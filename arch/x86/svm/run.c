@@ -74,6 +74,7 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 		return -EIO;
 	}
 
+	svm_complete_events(vcpu);
 	a->regs[KVMM_REG_RAX] = vmcb->save.rax;
 	a->regs[KVMM_REG_RSP] = vmcb->save.rsp;
 	a->rip = vmcb->save.rip;

@@ -23,7 +23,9 @@ static const struct kvmm_backend_ops svm_ops = {
 	.flush_tlb		= svm_flush_tlb,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
-	.inject_exception	= svm_inject_exception,
+	.inject_events		= svm_inject_events,
+	.interrupt_allowed	= svm_interrupt_allowed,
+	.set_interrupt_shadow	= svm_set_interrupt_shadow,
 };
 
 const struct kvmm_backend kvmm_svm_backend = {

@@ -81,8 +81,11 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu);
 int svm_handle_exit(struct kvmm_vcpu *vcpu);
 const char *svm_guests_unsupported(void);
 int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len);
-void svm_inject_exception(struct kvmm_vcpu *vcpu, u8 vector, bool has_err,
-			  u32 err);
+void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window);
+void svm_clear_vintr(struct kvmm_vcpu *vcpu);
+bool svm_interrupt_allowed(struct kvmm_vcpu *vcpu);
+void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow);
+void svm_complete_events(struct kvmm_vcpu *vcpu);
 
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);

@@ -77,6 +77,23 @@ struct kvmm_arch_vcpu {
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 cpuid_nent;
 
+	/*
+	 * Events for the guest (api.rst KVM_GET/SET_VCPU_EVENTS).  'injected'
+	 * means in delivery: programmed at the next entry, again after an
+	 * exit that interrupted its delivery, cleared once delivered.
+	 */
+	struct {
+		bool injected;
+		u8 nr;
+		bool has_error_code;
+		u32 error_code;
+	} exception;
+	struct {
+		bool injected;
+		u8 nr;
+	} interrupt;
+	u8 interrupt_shadow;	/* KVM_X86_SHADOW_INT_*, valid outside guest */
+
 	/* Port I/O waiting for userspace (KVM_EXIT_IO). */
 	void *pio_data;		/* mmap page KVM_PIO_PAGE_OFFSET */
 	struct {

@@ -65,10 +65,18 @@ KVMM_BACKEND_OP_OPTIONAL(int, get_msr,
 			 (struct kvmm_vcpu *vcpu, u32 index, u64 *data))
 KVMM_BACKEND_OP_OPTIONAL(int, set_msr,
 			 (struct kvmm_vcpu *vcpu, u32 index, u64 data))
-/* Queue an exception for delivery at the next entry. */
-KVMM_BACKEND_OP_OPTIONAL(void, inject_exception,
-			 (struct kvmm_vcpu *vcpu, u8 vector, bool has_error,
-			  u32 error_code))
+/*
+ * Events.  The core keeps the guest's pending exception and interrupt in
+ * vcpu->arch; before each entry the backend programs them (and, when
+ * @irq_window, arranges an exit as soon as the guest can take an
+ * interrupt); after each exit it records what was not delivered.
+ */
+KVMM_BACKEND_OP_OPTIONAL(void, inject_events,
+			 (struct kvmm_vcpu *vcpu, bool irq_window))
+/* IF set, no interrupt shadow: an external interrupt can be delivered. */
+KVMM_BACKEND_OP_OPTIONAL(bool, interrupt_allowed, (struct kvmm_vcpu *vcpu))
+KVMM_BACKEND_OP_OPTIONAL(void, set_interrupt_shadow,
+			 (struct kvmm_vcpu *vcpu, u8 shadow))
 /* Flush this vCPU's TLB entries (guest and second level) at next entry. */
 KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
 

@@ -42,6 +42,16 @@ long kvmm_x86_translate(struct kvmm_vcpu *vcpu, void __user *arg);
 int kvmm_x86_exit_dr(struct kvmm_vcpu *vcpu, bool write, int dr, int gpr,
 		     unsigned long next_rip);
 
+/* arch/x86/events.c */
+void kvmm_x86_queue_exception(struct kvmm_vcpu *vcpu, u8 nr, bool has_error,
+			      u32 error_code);
+long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg);
+bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);
+void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu);
+int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);
+long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_set_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
+
 /* arch/x86/run.c */
 long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
 

@@ -25,6 +25,7 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_USER_MEMORY]			= 1,
 	[KVM_CAP_EXT_CPUID]			= 1,
 	[KVM_CAP_SET_TSS_ADDR]			= 1,
+	[KVM_CAP_READONLY_MEM]			= 1,
 	[KVM_CAP_NR_VCPUS]			= KVMM_CAP_ONLINE_CPUS,
 	[KVM_CAP_NR_MEMSLOTS]			= KVMM_USER_MEM_SLOTS,
 	[KVM_CAP_MP_STATE]			= 1,

@@ -18,7 +18,7 @@ enum opnd_loc {
 	L_G,		/* ModRM reg: register */
 	L_I,		/* immediate */
 	L_ACC,		/* AL / AX / EAX / RAX */
-	L_MOFFS,	/* memory at an address-size offset in the instruction */
+	L_MOFFS,	/* memory at an address-size offset (A0..A3) */
 	L_SI,		/* string source, DS:rSI (segment overridable) */
 	L_DI,		/* string destination, ES:rDI */
 	L_DX,		/* I/O port in DX */
@@ -29,7 +29,7 @@ enum opnd_size {
 	S_W,		/* word */
 	S_D,		/* doubleword */
 	S_V,		/* operand size: 2, 4 or 8 */
-	S_Z,		/* operand size capped at 4 (immediates, INS/OUTS) */
+	S_Z,		/* operand size capped at 4 (imm, INS/OUTS) */
 };
 
 #define OPND(loc, size)	((u8)((loc) | ((size) << 4)))
@@ -57,12 +57,12 @@ enum opnd_size {
 #define O_DX	OPND(L_DX, S_W)
 
 /* Descriptor flags. */
-#define D_MODRM		(1u << 0)	/* a ModRM byte follows the opcode */
-#define D_LOCK		(1u << 1)	/* LOCK allowed (memory destination) */
-#define D_GROUP		(1u << 2)	/* ModRM.reg selects the operation */
-#define D_ONLY64	(1u << 3)	/* this meaning exists in 64-bit mode */
-#define D_NO64		(1u << 4)	/* invalid (#UD) in 64-bit mode */
-#define D_NOSRC		(1u << 5)	/* group entry: no source operand */
+#define D_MODRM		(1u << 0)	/* a ModRM byte follows */
+#define D_LOCK		(1u << 1)	/* LOCK allowed (memory dst) */
+#define D_GROUP		(1u << 2)	/* ModRM.reg selects the op */
+#define D_ONLY64	(1u << 3)	/* this meaning is 64-bit only */
+#define D_NO64		(1u << 4)	/* #UD in 64-bit mode */
+#define D_NOSRC		(1u << 5)	/* group entry: no source */
 
 struct op_desc {
 	u8 op;		/* enum x86_op */
@@ -115,26 +115,30 @@ static const struct group_desc groups[NR_GROUPS][8] = {
 	},
 };
 
-/* The eight classic ALU rows: op Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev / AL,Ib / rAX,Iz. */
-#define ALU_ROW(base, o)						\
-	[(base) + 0] = { o, O_Eb, O_Gb, D_MODRM | D_LOCK },		\
-	[(base) + 1] = { o, O_Ev, O_Gv, D_MODRM | D_LOCK },		\
+/*
+ * The eight classic ALU rows: op Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev / AL,Ib /
+ * rAX,Iz.  @lk is D_LOCK for all but CMP.
+ */
+#define ALU_ROW(base, o, lk)						\
+	[(base) + 0] = { o, O_Eb, O_Gb, D_MODRM | (lk) },		\
+	[(base) + 1] = { o, O_Ev, O_Gv, D_MODRM | (lk) },		\
 	[(base) + 2] = { o, O_Gb, O_Eb, D_MODRM },			\
 	[(base) + 3] = { o, O_Gv, O_Ev, D_MODRM },			\
 	[(base) + 4] = { o, O_AL, O_Ib, 0 },				\
 	[(base) + 5] = { o, O_rAX, O_Iz, 0 }
 
-#define GROUP(g, d, s, f)	{ X86_OP_NONE, d, s, D_MODRM | D_GROUP | (f), g }
+#define GROUP(g, d, s, f)	\
+	{ X86_OP_NONE, d, s, D_MODRM | D_GROUP | (f), g }
 
 static const struct op_desc one_byte[256] = {
-	ALU_ROW(0x00, X86_OP_ADD),
-	ALU_ROW(0x08, X86_OP_OR),
-	ALU_ROW(0x10, X86_OP_ADC),
-	ALU_ROW(0x18, X86_OP_SBB),
-	ALU_ROW(0x20, X86_OP_AND),
-	ALU_ROW(0x28, X86_OP_SUB),
-	ALU_ROW(0x30, X86_OP_XOR),
-	ALU_ROW(0x38, X86_OP_CMP),
+	ALU_ROW(0x00, X86_OP_ADD, D_LOCK),
+	ALU_ROW(0x08, X86_OP_OR, D_LOCK),
+	ALU_ROW(0x10, X86_OP_ADC, D_LOCK),
+	ALU_ROW(0x18, X86_OP_SBB, D_LOCK),
+	ALU_ROW(0x20, X86_OP_AND, D_LOCK),
+	ALU_ROW(0x28, X86_OP_SUB, D_LOCK),
+	ALU_ROW(0x30, X86_OP_XOR, D_LOCK),
+	ALU_ROW(0x38, X86_OP_CMP, 0),
 	/* 63 is ARPL outside 64-bit mode (not supported), MOVSXD in it. */
 	[0x63] = { X86_OP_MOVSX, O_Gv, O_Ed, D_MODRM | D_ONLY64 },
 	[0x6c] = { X86_OP_INS, O_Yb, O_DX, 0 },
@@ -259,7 +263,8 @@ done:
 
 	/* CS, DS, ES, SS overrides are ignored in 64-bit mode (3.4.2.1). */
 	if (long64 && insn->seg_override >= 0 &&
-	    insn->seg_override != X86_SEG_FS && insn->seg_override != X86_SEG_GS)
+	    insn->seg_override != X86_SEG_FS &&
+	    insn->seg_override != X86_SEG_GS)
 		insn->seg_override = -1;
 
 	if (long64) {
@@ -539,8 +544,10 @@ int x86_decode(struct x86_emu *emu, const u8 *bytes, unsigned int len,
 	unsigned int n;
 
 	/* Keep the bytes for the caller's report, even on failure. */
-	n = ret == X86EMU_OK ? insn->len : min_t(unsigned int, len,
-						  X86_MAX_INSN_LEN);
+	if (ret == X86EMU_OK)
+		n = insn->len;
+	else
+		n = len < X86_MAX_INSN_LEN ? len : X86_MAX_INSN_LEN;
 	memcpy(insn->bytes, bytes, n);
 	insn->nr_bytes = n;
 	if (ret != X86EMU_OK)

@@ -31,9 +31,6 @@ typedef int64_t s64;
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
-#ifndef min_t
-#define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
-#endif
 #endif /* __KERNEL__ */
 
 #endif /* _KVMM_X86_EMU_TYPES_H */

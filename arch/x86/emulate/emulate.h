@@ -138,7 +138,7 @@ struct x86_operand {
 	u8 reg;		/* REG: enum x86_reg */
 	bool hi8;	/* REG: AH/CH/DH/BH, bits 15:8 of reg 0..3 */
 	u8 seg;		/* MEM: enum x86_seg */
-	u64 ea;		/* MEM: offset in the segment, address-size wrapped */
+	u64 ea;		/* MEM: segment offset, address-size wrapped */
 	u64 linear;	/* MEM: segment base + ea, 32-bit wrapped outside
 			 * 64-bit mode; in 64-bit mode only FS/GS have a base */
 	u64 imm;	/* IMM: value sign-extended to 64 bits */
@@ -154,7 +154,7 @@ struct x86_insn {
 	u8 bytes[X86_MAX_INSN_LEN];
 	u8 nr_bytes;		/* valid in bytes[]: len, or on failure what
 				 * was given/fetched (for error reports) */
-	u8 len;			/* length in bytes, 1..15; 0 on failure */
+	u8 len;			/* length, 1..15; 0 on failure */
 	u16 opcode;		/* one-byte opcode, or 0x0fXX */
 	u8 op;			/* enum x86_op */
 	u8 mode;		/* enum x86_mode it was decoded for */
@@ -301,7 +301,7 @@ struct x86_emu {
 	bool incomplete;		/* [out] REP stopped early, see above */
 	u32 step;			/* [out] REP steps committed by this
 					 * call so far; read by callbacks */
-	struct x86_insn insn;		/* [out] the last decoded instruction */
+	struct x86_insn insn;		/* [out] last decoded instruction */
 };
 
 /*

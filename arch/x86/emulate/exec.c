@@ -358,6 +358,9 @@ static unsigned int batch_len(struct exec *x, unsigned int size, u64 count,
 		n = count;
 	if (n > room / size)
 		n = room / size;
+	/* An element straddling the page or the wrap goes alone. */
+	if (n <= 1)
+		return 1;
 	if (amask - ea < n * size - 1)
 		n = (amask - ea + 1) / size;
 	return n ? (unsigned int)n : 1;

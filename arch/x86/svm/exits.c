@@ -294,13 +294,9 @@ static int svm_exit_ioio(struct kvmm_vcpu *vcpu)
 	/* SZ8/SZ16/SZ32 are one-hot: 1, 2, 4 are exactly the byte counts. */
 	if (size != 1 && size != 2 && size != 4)
 		return kvmm_x86_exit_unknown(vcpu, vmcb->control.exit_code);
-	if (info & SVM_IOIO_STR) {
-		u8 bytes[15];
-		int n = svm_fetch_insn(vcpu, bytes);
-
-		/* String I/O needs the emulator, which is not there yet. */
-		return svm_emulation_failure(vcpu, bytes, n);
-	}
+	/* INS/OUTS go through the emulator (memory operand, REP). */
+	if (info & SVM_IOIO_STR)
+		return kvmm_x86_emulate(vcpu);
 	/* EXITINFO2 holds the next RIP for IOIO even without NRIP save. */
 	return kvmm_x86_exit_io(vcpu, port, size, in,
 				vmcb->control.exit_info_2);
@@ -370,17 +366,19 @@ static int svm_exit_npf(struct kvmm_vcpu *vcpu)
 			return 1;	/* the run loop sees the signal */
 		return r;
 	}
-	/* MMIO: needs the instruction emulator, which is not there yet. */
-	{
-		u8 bytes[15];
-		int n = svm_fetch_insn(vcpu, bytes);
-		u64 data[4] = { vmcb->control.exit_code, vcpu->arch.rip, gpa, err };
+	/*
+	 * MMIO (no slot, or a write to a read-only one): emulate the
+	 * instruction.  Fetching code from MMIO is not supported.
+	 */
+	if (err & SVM_NPF_FETCH) {
+		u64 data[4] = { vmcb->control.exit_code, vcpu->arch.rip, gpa,
+				err };
 
-		(void)n;
 		return kvmm_x86_exit_internal(vcpu,
 					      KVM_INTERNAL_ERROR_EMULATION,
 					      4, data);
 	}
+	return kvmm_x86_emulate(vcpu);
 }
 
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {

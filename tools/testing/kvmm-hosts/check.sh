@@ -60,6 +60,20 @@ if grep -E 'warning:|error:' "$top/build.log"; then
 fi
 rm -f "$top/build.log"
 
+# The instruction emulator's unit tests and fuzz smoke run here, in
+# userspace, before any host boots.
+emu_passed=0 emu_failed=0
+if [ "$run" = 0 ]; then
+	if make -s -C "$top/tools/testing/emulate" >"$top/build/emulate.log" 2>&1; then
+		emu_passed=1
+		say "emulator unit tests: $(grep -E 'passed' "$top/build/emulate.log" | tail -n 1)"
+	else
+		emu_failed=1
+		say "emulator unit tests failed:"
+		tail -n 30 "$top/build/emulate.log" | sed 's/^/    /'
+	fi
+fi
+
 # --- one host ------------------------------------------------------------
 # boot_host CONFIG: build its initramfs, boot it, leave the serial log in
 # $out/console.log and the emulator's status in $out/status.
@@ -103,7 +117,7 @@ boot_host() {
 }
 
 # report_host CONFIG: print the host's results, add them to the totals.
-passed=0 failed=0 skipped=0
+passed=$emu_passed failed=$emu_failed skipped=0
 report_host() {
 	local c=$1 out=$top/build/hosts/$1-$mode
 	local log=$out/console.log rc p=0 f=0 s=0 bad=""

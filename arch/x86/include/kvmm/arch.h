@@ -103,6 +103,23 @@ struct kvmm_arch_vcpu {
 		u32 count;
 		unsigned long next_rip;
 	} pio;
+	/* Emulated accesses waiting for (or answered by) userspace. */
+	struct {
+		u64 gpa;
+		u32 len;
+		bool pending;	/* KVM_EXIT_MMIO read out to userspace */
+		bool done;	/* data below is userspace's answer */
+		u8 data[8];
+	} mmio;
+	struct {
+		u16 port;
+		u8 size;
+		u32 count;
+		bool pending;
+		bool done;	/* answer in pio_data */
+	} pio_str;
+	bool emul_posted;	/* this emulation posted a write/OUT */
+
 	/* Run before re-entering when userspace resumes after an exit. */
 	int (*complete_userspace)(struct kvmm_vcpu *vcpu);
 

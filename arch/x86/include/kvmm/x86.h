@@ -52,6 +52,9 @@ int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);
 long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
 
+/* arch/x86/emul.c */
+int kvmm_x86_emulate(struct kvmm_vcpu *vcpu);
+
 /* arch/x86/run.c */
 long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
 

@@ -16,10 +16,6 @@ static const struct {
 	const char *name;
 	const char *reason;
 } kvmm_gaps[] = {
-	{ "mmio",
-	  "MMIO exits (accesses outside every slot, writes to read-only slots) need kvmm's instruction emulator, not implemented yet" },
-	{ "string_io",
-	  "string I/O (INS/OUTS, REP) needs kvmm's instruction emulator, not implemented yet" },
 	{ "dirty_log",
 	  "dirty logging (KVM_MEM_LOG_DIRTY_PAGES) not implemented in kvmm yet (EINVAL)" },
 };

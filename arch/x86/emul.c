@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running the instruction emulator (arch/x86/emulate/) for a vCPU: MMIO
+ * after a second-level fault outside guest RAM, and string port I/O.
+ *
+ * The emulator has no side effects of its own; the callbacks here give it
+ * guest memory through the guest's page tables and the memory slots, and
+ * turn MMIO and port accesses into KVM_EXIT_MMIO / KVM_EXIT_IO:
+ *
+ *  - writes (MMIO stores, OUTS) are posted: the data goes into kvm_run,
+ *    the instruction completes, and KVM_RUN returns to userspace, which
+ *    performs the access; nothing is left to do on the next KVM_RUN;
+ *  - reads (MMIO loads, INS) need userspace first: the callback records
+ *    the access and returns X86EMU_EXIT_USER, the instruction is
+ *    abandoned without any change, and on the next KVM_RUN it is emulated
+ *    again from scratch, the read now answered from the record;
+ *  - one posted access per emulation: a second one ends the call with
+ *    X86EMU_EXIT_USER too (for REP, after the steps already done), and the
+ *    rest happens when the guest re-executes the instruction.
+ */
+#include <linux/kvm.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/backend.h>
+#include <kvmm/x86.h>
+#include "emulate/emulate.h"
+#include "mmu/walk.h"
+
+static struct kvmm_vcpu *emu_vcpu(struct x86_emu *emu)
+{
+	return emu->ctx;
+}
+
+static int emul_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return kvmm_read_guest(ctx, gpa, buf, len);
+}
+
+/* Linear to guest physical through the guest's page tables. */
+static int emul_translate(struct x86_emu *emu, u64 linear, u32 access,
+			  u64 *gpa)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct walk_result res;
+	struct walk_env env = {
+		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
+		.cr3 = a->cr3,
+		.pse = !!(a->cr4 & X86_CR4_PSE),
+		.wp = !!(a->cr0 & X86_CR0_WP),
+		.nxe = !!(a->efer & EFER_NX),
+		.read_gpa = emul_read_gpa,
+		.ctx = vcpu->vm,
+	};
+
+	if ((a->cr0 & X86_CR0_PE) && a->segs[KVMM_SEG_SS].dpl == 3)
+		access |= WALK_USER;
+	if (guest_walk(&env, linear, access, &res))
+		return X86EMU_UNHANDLEABLE;
+	if (res.fault)
+		return x86_emu_page_fault(emu, linear, res.error_code);
+	*gpa = res.gpa;
+	return X86EMU_OK;
+}
+
+/* RAM through the slots; false when @gpa is not writable/readable RAM. */
+static bool emul_ram(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
+		     unsigned int len, bool write, int *err)
+{
+	struct kvmm_vm *vm = vcpu->vm;
+	struct kvmm_memslot *slot;
+	unsigned long hva;
+	int idx;
+	bool ram = false;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmm_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	if (slot && !(write && (slot->flags & KVM_MEM_READONLY))) {
+		ram = true;
+		hva = kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+		      offset_in_page(gpa);
+		if (write)
+			*err = copy_to_user((void __user *)hva, buf, len);
+		else
+			*err = copy_from_user(buf, (void __user *)hva, len);
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return ram;
+}
+
+static int emul_mmio_read(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
+			  unsigned int len)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct kvm_run *run = vcpu->run;
+
+	if (a->mmio.done && a->mmio.gpa == gpa && a->mmio.len == len) {
+		memcpy(buf, a->mmio.data, len);
+		a->mmio.done = false;
+		return X86EMU_OK;
+	}
+	if (a->emul_posted)
+		return X86EMU_EXIT_USER;	/* the posted exit goes first */
+	a->mmio.gpa = gpa;
+	a->mmio.len = len;
+	a->mmio.done = false;
+	a->mmio.pending = true;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = 0;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	vcpu->stat.mmio_exits++;
+	return X86EMU_EXIT_USER;
+}
+
+static int emul_mmio_write(struct kvmm_vcpu *vcpu, u64 gpa, const void *buf,
+			   unsigned int len)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (vcpu->arch.emul_posted)
+		return X86EMU_EXIT_USER;
+	vcpu->arch.emul_posted = true;
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = 1;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	memcpy(run->mmio.data, buf, len);
+	vcpu->stat.mmio_exits++;
+	return X86EMU_OK;
+}
+
+/* One data access of 1..8 bytes, split at a page boundary. */
+static int emul_access(struct x86_emu *emu, u64 linear, void *buf,
+		       unsigned int len, bool write)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	unsigned int done = 0;
+
+	while (done < len) {
+		unsigned int n = min_t(unsigned int, len - done,
+				       PAGE_SIZE - offset_in_page(linear + done));
+		u64 gpa;
+		int r, err = 0;
+
+		r = emul_translate(emu, linear + done, write ? WALK_WRITE : 0,
+				   &gpa);
+		if (r)
+			return r;
+		if (emul_ram(vcpu, gpa, buf + done, n, write, &err)) {
+			if (err)
+				return X86EMU_UNHANDLEABLE;
+		} else {
+			/* MMIO crossing a page is not supported. */
+			if (n != len)
+				return X86EMU_UNHANDLEABLE;
+			return write ? emul_mmio_write(vcpu, gpa, buf, len) :
+				       emul_mmio_read(vcpu, gpa, buf, len);
+		}
+		done += n;
+	}
+	return X86EMU_OK;
+}
+
+static int emul_read_mem(struct x86_emu *emu, u64 linear, void *buf,
+			 unsigned int len)
+{
+	return emul_access(emu, linear, buf, len, false);
+}
+
+static int emul_write_mem(struct x86_emu *emu, u64 linear, const void *buf,
+			  unsigned int len)
+{
+	return emul_access(emu, linear, (void *)buf, len, true);
+}
+
+static int emul_fetch(struct x86_emu *emu, u64 linear, void *buf,
+		      unsigned int len)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	u64 gpa;
+	int r, err = 0;
+
+	r = emul_translate(emu, linear, WALK_FETCH, &gpa);
+	if (r)
+		return r;
+	/* Executing from MMIO is not something kvmm emulates. */
+	if (!emul_ram(vcpu, gpa, buf, len, false, &err) || err)
+		return X86EMU_UNHANDLEABLE;
+	return X86EMU_OK;
+}
+
+static int emul_pio_in(struct x86_emu *emu, u16 port, unsigned int size,
+		       unsigned int count, void *buf)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct kvm_run *run = vcpu->run;
+
+	if (a->pio_str.done && a->pio_str.port == port &&
+	    a->pio_str.size == size && a->pio_str.count == count) {
+		memcpy(buf, a->pio_data, size * count);
+		a->pio_str.done = false;
+		return X86EMU_OK;
+	}
+	if (a->emul_posted)
+		return X86EMU_EXIT_USER;
+	a->pio_str.port = port;
+	a->pio_str.size = size;
+	a->pio_str.count = count;
+	a->pio_str.done = false;
+	a->pio_str.pending = true;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_IN;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	memset(a->pio_data, 0, size * count);
+	vcpu->stat.io_exits++;
+	return X86EMU_EXIT_USER;
+}
+
+static int emul_pio_out(struct x86_emu *emu, u16 port, unsigned int size,
+			unsigned int count, const void *buf)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	struct kvm_run *run = vcpu->run;
+
+	if (vcpu->arch.emul_posted)
+		return X86EMU_EXIT_USER;
+	vcpu->arch.emul_posted = true;
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	memcpy(vcpu->arch.pio_data, buf, size * count);
+	vcpu->stat.io_exits++;
+	return X86EMU_OK;
+}
+
+static const struct x86_emu_ops kvmm_emu_ops = {
+	.read_mem	= emul_read_mem,
+	.write_mem	= emul_write_mem,
+	.pio_in		= emul_pio_in,
+	.pio_out	= emul_pio_out,
+	.fetch		= emul_fetch,
+};
+
+static u8 emul_mode(struct kvmm_arch_vcpu *a)
+{
+	if (!(a->cr0 & X86_CR0_PE) || (a->rflags & X86_EFLAGS_VM))
+		return X86_MODE_REAL;
+	if ((a->efer & EFER_LMA) && a->segs[KVMM_SEG_CS].l)
+		return X86_MODE_LONG64;
+	return a->segs[KVMM_SEG_CS].db ? X86_MODE_PROT32 : X86_MODE_PROT16;
+}
+
+static int kvmm_emulate_complete(struct kvmm_vcpu *vcpu);
+
+/*
+ * Emulate the instruction at CS:RIP.  Returns the exit contract: 1 to
+ * re-enter, 0 with kvm_run filled (MMIO/IO exit or emulation failure).
+ */
+int kvmm_x86_emulate(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct x86_emu emu = { .ops = &kvmm_emu_ops, .ctx = vcpu };
+	int i, r;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	memcpy(emu.regs, a->regs, sizeof(emu.regs));
+	emu.rip = a->rip;
+	emu.rflags = a->rflags;
+	emu.mode = emul_mode(a);
+	emu.seg_base[X86_SEG_ES] = a->segs[KVMM_SEG_ES].base;
+	emu.seg_base[X86_SEG_CS] = a->segs[KVMM_SEG_CS].base;
+	emu.seg_base[X86_SEG_SS] = a->segs[KVMM_SEG_SS].base;
+	emu.seg_base[X86_SEG_DS] = a->segs[KVMM_SEG_DS].base;
+	emu.seg_base[X86_SEG_FS] = a->segs[KVMM_SEG_FS].base;
+	emu.seg_base[X86_SEG_GS] = a->segs[KVMM_SEG_GS].base;
+
+	a->emul_posted = false;
+	r = x86_emulate_insn(&emu);
+
+	/* Completed REP steps count even when the call stops early. */
+	if (r == X86EMU_OK || emu.step) {
+		memcpy(a->regs, emu.regs, sizeof(a->regs));
+		a->rip = emu.rip;
+		a->rflags = emu.rflags;
+	}
+
+	switch (r) {
+	case X86EMU_OK:
+		a->mmio.pending = false;
+		a->pio_str.pending = false;
+		if (a->emul_posted) {
+			a->complete_userspace = NULL;
+			return 0;
+		}
+		return 1;
+	case X86EMU_EXIT_USER:
+		if (a->emul_posted) {
+			/* A posted write goes out; the rest re-executes. */
+			a->mmio.pending = false;
+			a->pio_str.pending = false;
+			return 0;
+		}
+		a->complete_userspace = kvmm_emulate_complete;
+		return 0;
+	case X86EMU_EXCEPTION:
+		if (emu.exception.vector == X86EMU_VEC_PF) {
+			a->cr2 = emu.exception.cr2;
+			kvmm_x86_mark_dirty(vcpu, KVMM_SG_CRS);
+		}
+		kvmm_x86_queue_exception(vcpu, emu.exception.vector,
+					 emu.exception.has_error_code,
+					 emu.exception.error_code);
+		return 1;
+	default: {
+		u64 data[4] = { a->rip, emu.insn.nr_bytes };
+
+		for (i = 0; i < emu.insn.nr_bytes && i < 16; i++)
+			data[2 + i / 8] |= (u64)emu.insn.bytes[i] << (8 * (i % 8));
+		return kvmm_x86_exit_internal(vcpu,
+					      KVM_INTERNAL_ERROR_EMULATION,
+					      4, data);
+	}
+	}
+}
+
+/* Userspace answered the read: keep its data and emulate again. */
+static int kvmm_emulate_complete(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	if (a->mmio.pending) {
+		memcpy(a->mmio.data, vcpu->run->mmio.data, a->mmio.len);
+		a->mmio.pending = false;
+		a->mmio.done = true;
+	}
+	if (a->pio_str.pending) {
+		a->pio_str.pending = false;
+		a->pio_str.done = true;
+	}
+	return kvmm_x86_emulate(vcpu);
+}

@@ -11,6 +11,7 @@
 #   make check           run the selftests in every test host configuration
 #   make check REF=1     ... against Linux's own KVM (the reference)
 #   make check CONFIGS="svm vmx"   ... in some configurations only
+#   make bench           kvmm/KVM time ratios in the svm host
 
 # Headers of the running kernel when present, else the newest Debian
 # linux-headers-*-amd64 (the build machines run another kernel).
@@ -24,7 +25,7 @@ HOSTS := $(SRC)/tools/testing/kvmm-hosts
 
 export KDIR
 
-.PHONY: all modules clean sparse selftests deps run check help print-kdir
+.PHONY: all modules clean sparse selftests deps run check bench help print-kdir
 
 all: modules
 
@@ -56,6 +57,9 @@ run:
 check:
 	$(HOSTS)/check.sh $(if $(REF),--ref) $(CONFIGS)
 
+bench:
+	$(HOSTS)/check.sh --bench $(or $(CONFIGS),svm)
+
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(SRC) clean)
 	-$(MAKE) -C $(SELFTESTS) OUTPUT=$(BUILD)/selftests clean
@@ -65,4 +69,4 @@ print-kdir:
 	@echo $(KDIR)
 
 help:
-	@sed -n '3,14p' $(SRC)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' $(SRC)/Makefile | sed 's/^# \{0,1\}//'

@@ -7,6 +7,8 @@
 #
 #   --ref   test Linux's own KVM modules instead of kvmm (the reference)
 #   --run   the main job: boot one host, show what kvmm detects, unload it
+#   --bench boot one host twice (kvmm, then the reference) and print the
+#           benchmark's kvmm/KVM time ratios
 #   CONFIG  svm svm-nonpt vmx vmx-noept nosvm (default: all)
 #
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero when
@@ -19,12 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 . "$here/configs.sh"
 
-mode=kvmm run=0
+mode=kvmm run=0 bench=0
 configs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--ref) mode=ref ;;
 	--run) run=1 ;;
+	--bench) bench=1 ;;
 	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "check: unknown option $1" >&2; exit 2 ;;
 	*) configs+=("$1") ;;
@@ -63,7 +66,7 @@ rm -f "$top/build.log"
 # The instruction emulator's unit tests and fuzz smoke run here, in
 # userspace, before any host boots.
 emu_passed=0 emu_failed=0
-if [ "$run" = 0 ]; then
+if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
 	if make -s -C "$top/tools/testing/emulate" >"$top/build/emulate.log" 2>&1; then
 		emu_passed=1
 		say "emulator unit tests: $(grep -E 'passed' "$top/build/emulate.log" | tail -n 1)"
@@ -93,6 +96,7 @@ boot_host() {
 	export KVMM_DEVICE=/dev/kvm
 	export KVMM_CYCLES=${KVMM_CYCLES:-100}
 	export KVMM_RUN_DEMO=$run
+	export KVMM_RUN_BENCH=$bench
 	ENV
 	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
 		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \
@@ -173,6 +177,31 @@ report_host() {
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
+
+# --- the benchmark --------------------------------------------------------
+if [ "$bench" = 1 ]; then
+	c=${configs[0]}
+	for mode in kvmm ref; do
+		say "benchmark: booting $c ($mode)"
+		boot_host "$c"
+	done
+	k=$top/build/hosts/$c-kvmm/console.log
+	r=$top/build/hosts/$c-ref/console.log
+	printf '%-12s %14s %14s %8s\n' benchmark "kvmm ns/op" "KVM ns/op" ratio
+	fail=0
+	for name in cpuid pio_out mmio_read touch_256m memslots; do
+		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench: $name //p")
+		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench: $name //p")
+		if [ -z "$kv" ] || [ -z "$rv" ]; then
+			printf '%-12s %14s %14s %8s\n' "$name" "${kv:--}" "${rv:--}" "-"
+			fail=1
+			continue
+		fi
+		printf '%-12s %14s %14s %8s\n' "$name" "$kv" "$rv" \
+			"$(awk "BEGIN { printf \"%.2f\", $kv / $rv }")"
+	done
+	exit $fail
+fi
 
 # --- all hosts -----------------------------------------------------------
 # Bochs hosts are slow and single-threaded: start them first, and let the

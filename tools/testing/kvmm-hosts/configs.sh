@@ -18,7 +18,7 @@ kvmm_config() {
 	svm-nonpt) EMU=qemu;  CPU=max,-npt;       VENDOR=amd ;;
 	nosvm)     EMU=qemu;  CPU=qemu64,-svm;    VENDOR=amd ;;
 	vmx)       EMU=bochs; CPU=corei7_skylake_x; VENDOR=intel ;;
-	vmx-noept) EMU=bochs; CPU=${KVMM_NOEPT_CPU:-corei7_ivy_bridge_3770k}; VENDOR=intel ;;
+	vmx-noept) EMU=bochs; CPU=${KVMM_NOEPT_CPU:-core2_penryn_t9600}; VENDOR=intel ;;
 	*) echo "unknown configuration: $1 (known: $KVMM_ALL_CONFIGS)" >&2
 	   return 1 ;;
 	esac

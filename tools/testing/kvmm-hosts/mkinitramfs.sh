@@ -21,8 +21,8 @@ cp "$here/runner.sh" "$here/demo.sh" "$stage/kvmm/"
 cp "$envfile" "$stage/kvmm/env"
 cp "$ko" "$stage/kvmm/kvmm.ko"
 cp "$tests"/tests.txt "$stage/kvmm/tests/"
-for t in $(cat "$tests/tests.txt"); do
-	cp "$tests/$t" "$stage/kvmm/tests/"
+for t in $(cat "$tests/tests.txt") kvmm_bench; do
+	[ -e "$tests/$t" ] && cp "$tests/$t" "$stage/kvmm/tests/"
 done
 for m in "$@"; do
 	cp "$moddir/$m" "$stage/kvmm/ref/"

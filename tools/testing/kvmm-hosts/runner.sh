@@ -32,6 +32,11 @@ fi
 dmesg | grep -E 'kvmm:|kvm(_amd|_intel)?:' | sed 's/^/# dmesg: /'
 ls -l "$KVMM_DEVICE" 2>&1 | sed 's/^/# /'
 
+if [ "$KVMM_RUN_BENCH" = 1 ]; then
+	/kvmm/tests/kvmm_bench 2>&1
+	return 0 2>/dev/null || exit 0
+fi
+
 if [ "$KVMM_RUN_DEMO" = 1 ]; then
 	. /kvmm/demo.sh
 	return 0 2>/dev/null || exit 0

@@ -115,6 +115,7 @@ out_pio:
 void kvmm_x86_vcpu_destroy(struct kvmm_vcpu *vcpu)
 {
 	kvmm_ops->vcpu_free(vcpu);
+	kvmm_mmu_cache_free(&vcpu->arch.mmu_cache);
 	fpu_free_guest_fpstate(&vcpu->arch.fpu);
 	kvmm_free(vcpu->arch.cpuid);
 	kvmm_free_page(virt_to_page(vcpu->arch.pio_data));

@@ -27,13 +27,13 @@
 #include "spte.h"
 
 #define TDP_CACHE_PAGES	SPTE_MAX_LEVELS
+static_assert(TDP_CACHE_PAGES <= ARRAY_SIZE(((struct kvmm_mmu_cache *)0)->pages));
 
-struct tdp_page_cache {
-	struct page *pages[TDP_CACHE_PAGES];
-	int nr;
-};
-
-static int tdp_cache_topup(struct tdp_page_cache *c)
+/*
+ * The per-vCPU cache keeps what a fault did not use for the next one, so
+ * the common fault (no new table) allocates nothing.
+ */
+static int tdp_cache_topup(struct kvmm_mmu_cache *c)
 {
 	while (c->nr < TDP_CACHE_PAGES) {
 		struct page *p = kvmm_alloc_page(GFP_KERNEL_ACCOUNT);
@@ -45,13 +45,13 @@ static int tdp_cache_topup(struct tdp_page_cache *c)
 	return 0;
 }
 
-static void tdp_cache_free(struct tdp_page_cache *c)
+void kvmm_mmu_cache_free(struct kvmm_mmu_cache *c)
 {
 	while (c->nr)
 		kvmm_free_page(c->pages[--c->nr]);
 }
 
-static u64 *tdp_new_table(struct kvmm_vm *vm, struct tdp_page_cache *c)
+static u64 *tdp_new_table(struct kvmm_vm *vm, struct kvmm_mmu_cache *c)
 {
 	struct page *p = c->pages[--c->nr];
 
@@ -87,7 +87,7 @@ u64 kvmm_tdp_root_pa(struct kvmm_vm *vm)
 }
 
 /* Install gfn -> pfn; mmu_lock held.  Returns false when out of pages. */
-static void tdp_map(struct kvmm_vm *vm, struct tdp_page_cache *c, u64 gfn,
+static void tdp_map(struct kvmm_vm *vm, struct kvmm_mmu_cache *c, u64 gfn,
 		    u64 pfn, bool writable)
 {
 	u64 *table;
@@ -186,7 +186,7 @@ static bool tdp_retry_needed(struct kvmm_vm *vm, unsigned long seq,
 int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct kvmm_vm *vm = vcpu->vm;
-	struct tdp_page_cache cache = { };
+	struct kvmm_mmu_cache *cache = &vcpu->arch.mmu_cache;
 	struct kvmm_memslot *slot;
 	unsigned long hva, seq;
 	struct page *page;
@@ -194,17 +194,16 @@ int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 	u64 gfn = gpa >> PAGE_SHIFT;
 	int idx, r;
 
-	r = tdp_cache_topup(&cache);
+	r = tdp_cache_topup(cache);
 	if (r)
-		goto out;
+		return r;
 
 retry:
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmm_gfn_to_memslot(vm, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		srcu_read_unlock(&vm->srcu, idx);
-		r = 0;
-		goto out;
+		return 0;
 	}
 	hva = kvmm_gfn_to_hva(slot, gfn);
 	writable = !(slot->flags & KVM_MEM_READONLY);
@@ -230,10 +229,8 @@ retry:
 		}
 	}
 	srcu_read_unlock(&vm->srcu, idx);
-	if (r != 1) {
-		r = r == -EINTR || r == -ERESTARTSYS ? -EINTR : -EFAULT;
-		goto out;
-	}
+	if (r != 1)
+		return r == -EINTR || r == -ERESTARTSYS ? -EINTR : -EFAULT;
 
 	spin_lock(&vm->mmu_lock);
 	if (tdp_retry_needed(vm, seq, hva)) {
@@ -242,15 +239,12 @@ retry:
 		cond_resched();
 		goto retry;
 	}
-	tdp_map(vm, &cache, gfn, page_to_pfn(page), writable);
+	tdp_map(vm, cache, gfn, page_to_pfn(page), writable);
 	spin_unlock(&vm->mmu_lock);
 
 	if (writable)
 		set_page_dirty_lock(page);
 	mark_page_accessed(page);
 	put_page(page);
-	r = 1;
-out:
-	tdp_cache_free(&cache);
-	return r;
+	return 1;
 }

@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
+#include <linux/mm.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
@@ -147,13 +148,16 @@ static int svm_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
 	if (!(a->efer & EFER_LMA) || !a->segs[KVMM_SEG_CS].l)
 		linear = (u32)(linear + a->segs[KVMM_SEG_CS].base);
 
-	/* Byte by byte: the instruction may cross a page boundary. */
+	/* One walk per page: the instruction may cross a page boundary. */
 	while (n < 15) {
+		unsigned int chunk = min_t(unsigned int, 15 - n,
+					   PAGE_SIZE - offset_in_page(linear + n));
+
 		if (guest_walk(&env, linear + n, WALK_FETCH, &res) || res.fault)
 			break;
-		if (kvmm_read_guest(vcpu->vm, res.gpa, &buf[n], 1))
+		if (kvmm_read_guest(vcpu->vm, res.gpa, &buf[n], chunk))
 			break;
-		n++;
+		n += chunk;
 	}
 	return n;
 }

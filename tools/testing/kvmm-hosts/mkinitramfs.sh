@@ -27,6 +27,11 @@ done
 for m in "$@"; do
 	cp "$moddir/$m" "$stage/kvmm/ref/"
 done
+# /dev/cpu/N/msr, for tests that look at per-CPU state (cpu_hotplug).
+mkdir -p "$stage/kvmm/extra"
+if [ -e "$moddir/arch/x86/kernel/msr.ko" ]; then
+	cp "$moddir/arch/x86/kernel/msr.ko" "$stage/kvmm/extra/"
+fi
 # The tests run as uid 0 and switch to other ids by number only.
 echo 'root:x:0:0:root:/:/bin/sh' > "$stage/etc/passwd"
 echo 'root:x:0:' > "$stage/etc/group"

@@ -24,6 +24,8 @@ unload_hypervisor() {
 	fi
 }
 
+[ -e /kvmm/extra/msr.ko ] && insmod /kvmm/extra/msr.ko
+
 if load_hypervisor; then
 	echo "# hypervisor under test loaded ($KVMM_MODE)"
 else

@@ -124,6 +124,12 @@ struct kvmm_arch_vcpu {
 	int (*complete_userspace)(struct kvmm_vcpu *vcpu);
 
 	u64 tlb_gen;		/* arch.tlb_gen last flushed for */
+
+	/* Pages for new second-level tables, filled before taking mmu_lock. */
+	struct kvmm_mmu_cache {
+		struct page *pages[5];
+		int nr;
+	} mmu_cache;
 	void *backend;
 };
 

@@ -91,6 +91,7 @@ long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set);
 
 /* arch/x86/mmu/tdp.c */
 int kvmm_tdp_init(struct kvmm_vm *vm);
+void kvmm_mmu_cache_free(struct kvmm_mmu_cache *c);
 int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write);
 u64 kvmm_tdp_root_pa(struct kvmm_vm *vm);
 void kvmm_tdp_destroy(struct kvmm_vm *vm);

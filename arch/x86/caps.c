@@ -39,6 +39,9 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_IMMEDIATE_EXIT]		= 1,
 	[KVM_CAP_DEBUGREGS]			= 1,
 	[KVM_CAP_VCPU_EVENTS]			= 1,
+	[KVM_CAP_SYNC_REGS]			= KVM_SYNC_X86_REGS |
+						  KVM_SYNC_X86_SREGS |
+						  KVM_SYNC_X86_EVENTS,
 };
 
 long kvmm_check_extension(struct kvmm_vm *vm, long cap)

@@ -66,9 +66,9 @@ static int emul_translate(struct x86_emu *emu, u64 linear, u32 access,
 	return X86EMU_OK;
 }
 
-/* RAM through the slots; false when @gpa is not writable/readable RAM. */
+/* RAM through the slots; false when @gpa is not RAM for this access. */
 static bool emul_ram(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
-		     unsigned int len, bool write, int *err)
+		     unsigned int len, bool write)
 {
 	struct kvmm_vm *vm = vcpu->vm;
 	struct kvmm_memslot *slot;
@@ -79,13 +79,16 @@ static bool emul_ram(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
 	idx = srcu_read_lock(&vm->srcu);
 	slot = kvmm_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
 	if (slot && !(write && (slot->flags & KVM_MEM_READONLY))) {
-		ram = true;
 		hva = kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
 		      offset_in_page(gpa);
+		/*
+		 * As in KVM, memory the host cannot read or write right now
+		 * (mprotect, munmap) is treated as MMIO for this access.
+		 */
 		if (write)
-			*err = copy_to_user((void __user *)hva, buf, len);
+			ram = !copy_to_user((void __user *)hva, buf, len);
 		else
-			*err = copy_from_user(buf, (void __user *)hva, len);
+			ram = !copy_from_user(buf, (void __user *)hva, len);
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ram;
@@ -146,18 +149,19 @@ static int emul_access(struct x86_emu *emu, u64 linear, void *buf,
 		unsigned int n = min_t(unsigned int, len - done,
 				       PAGE_SIZE - offset_in_page(linear + done));
 		u64 gpa;
-		int r, err = 0;
+		int r;
 
 		r = emul_translate(emu, linear + done, write ? WALK_WRITE : 0,
 				   &gpa);
 		if (r)
 			return r;
-		if (emul_ram(vcpu, gpa, buf + done, n, write, &err)) {
-			if (err)
-				return X86EMU_UNHANDLEABLE;
-		} else {
-			/* MMIO crossing a page is not supported. */
-			if (n != len)
+		if (!emul_ram(vcpu, gpa, buf + done, n, write)) {
+			/*
+			 * MMIO crossing a page, or longer than kvm_run's
+			 * 8-byte window (a string I/O batch), is not
+			 * supported.
+			 */
+			if (n != len || len > sizeof(vcpu->run->mmio.data))
 				return X86EMU_UNHANDLEABLE;
 			return write ? emul_mmio_write(vcpu, gpa, buf, len) :
 				       emul_mmio_read(vcpu, gpa, buf, len);
@@ -184,13 +188,13 @@ static int emul_fetch(struct x86_emu *emu, u64 linear, void *buf,
 {
 	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
 	u64 gpa;
-	int r, err = 0;
+	int r;
 
 	r = emul_translate(emu, linear, WALK_FETCH, &gpa);
 	if (r)
 		return r;
 	/* Executing from MMIO is not something kvmm emulates. */
-	if (!emul_ram(vcpu, gpa, buf, len, false, &err) || err)
+	if (!emul_ram(vcpu, gpa, buf, len, false))
 		return X86EMU_UNHANDLEABLE;
 	return X86EMU_OK;
 }

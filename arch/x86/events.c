@@ -73,7 +73,7 @@ int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu)
 	return 1;
 }
 
-long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg)
+void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *out)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_vcpu_events ev = { };
@@ -86,6 +86,14 @@ long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg)
 	ev.interrupt.nr = a->interrupt.nr;
 	ev.interrupt.shadow = a->interrupt_shadow;
 	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
+	*out = ev;
+}
+
+long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg)
+{
+	struct kvm_vcpu_events ev;
+
+	kvmm_x86_get_events(vcpu, &ev);
 	if (copy_to_user(arg, &ev, sizeof(ev)))
 		return -EFAULT;
 	return 0;
@@ -93,11 +101,19 @@ long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg)
 
 long kvmm_x86_set_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg)
 {
-	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_vcpu_events ev;
 
 	if (copy_from_user(&ev, arg, sizeof(ev)))
 		return -EFAULT;
+	return kvmm_x86_set_events(vcpu, &ev);
+}
+
+int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
+			const struct kvm_vcpu_events *in)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct kvm_vcpu_events ev = *in;
+
 	/* The flags KVM knows; payloads need KVM_CAP_EXCEPTION_PAYLOAD. */
 	if (ev.flags & ~(KVM_VCPUEVENT_VALID_NMI_PENDING |
 			 KVM_VCPUEVENT_VALID_SIPI_VECTOR |

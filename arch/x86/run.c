@@ -107,10 +107,65 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	return r;
 }
 
+#define KVMM_SYNC_REGS_VALID	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | \
+				 KVM_SYNC_X86_EVENTS)
+
+/*
+ * sync_regs (api.rst "kvm_valid_regs/kvm_dirty_regs"): state userspace
+ * marked dirty in kvm_run.s.regs is loaded before the run; the state it
+ * asks for in kvm_valid_regs is stored there after it.
+ */
+static int kvmm_sync_regs_in(struct kvmm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_sync_regs *s = &run->s.regs;
+	int r;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		kvmm_x86_set_regs(vcpu, &s->regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
+		r = kvmm_x86_set_sregs(vcpu, &s->sregs);
+		if (r)
+			return r;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
+		r = kvmm_x86_set_events(vcpu, &s->events);
+		if (r)
+			return r;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+static void kvmm_sync_regs_out(struct kvmm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	struct kvm_sync_regs *s = &run->s.regs;
+
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		kvmm_x86_get_regs(vcpu, &s->regs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		kvmm_x86_get_sregs(vcpu, &s->sregs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
+		kvmm_x86_get_events(vcpu, &s->events);
+}
+
 long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	u64 valid = READ_ONCE(run->kvm_valid_regs);
 	int r;
+
+	if ((valid | READ_ONCE(run->kvm_dirty_regs)) & ~KVMM_SYNC_REGS_VALID)
+		return -EINVAL;
+	if (run->kvm_dirty_regs) {
+		r = kvmm_sync_regs_in(vcpu);
+		if (r)
+			return r;
+	}
 
 	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, true);
 
@@ -154,6 +209,8 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 	}
 out:
 	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, false);
+	if (run->kvm_valid_regs)
+		kvmm_sync_regs_out(vcpu);
 	kvmm_post_run_save(vcpu);
 	return r;
 }

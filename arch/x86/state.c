@@ -25,17 +25,34 @@ static const u8 kvm_regs_order[KVMM_NR_GPRS] = {
 /* struct kvm_regs lists rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8..r15. */
 static_assert(offsetof(struct kvm_regs, r15) == 15 * sizeof(__u64));
 
-static long get_regs(struct file *filp, unsigned long arg)
+void kvmm_x86_get_regs(struct kvmm_vcpu *vcpu, struct kvm_regs *regs)
 {
-	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
-	struct kvm_regs regs;
-	__u64 *r = (__u64 *)&regs;
+	__u64 *r = (__u64 *)regs;
 	int i;
 
 	for (i = 0; i < KVMM_NR_GPRS; i++)
 		r[i] = vcpu->arch.regs[kvm_regs_order[i]];
-	regs.rip = vcpu->arch.rip;
-	regs.rflags = vcpu->arch.rflags;
+	regs->rip = vcpu->arch.rip;
+	regs->rflags = vcpu->arch.rflags;
+}
+
+void kvmm_x86_set_regs(struct kvmm_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	const __u64 *r = (const __u64 *)regs;
+	int i;
+
+	for (i = 0; i < KVMM_NR_GPRS; i++)
+		vcpu->arch.regs[kvm_regs_order[i]] = r[i];
+	vcpu->arch.rip = regs->rip;
+	/* Bit 1 always reads as 1 (SDM 3A 2.3). */
+	vcpu->arch.rflags = regs->rflags | X86_EFLAGS_FIXED;
+}
+
+static long get_regs(struct file *filp, unsigned long arg)
+{
+	struct kvm_regs regs;
+
+	kvmm_x86_get_regs(filp_vcpu(filp), &regs);
 	if (copy_to_user((void __user *)arg, &regs, sizeof(regs)))
 		return -EFAULT;
 	return 0;
@@ -43,18 +60,11 @@ static long get_regs(struct file *filp, unsigned long arg)
 
 static long set_regs(struct file *filp, unsigned long arg)
 {
-	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
 	struct kvm_regs regs;
-	__u64 *r = (__u64 *)&regs;
-	int i;
 
 	if (copy_from_user(&regs, (void __user *)arg, sizeof(regs)))
 		return -EFAULT;
-	for (i = 0; i < KVMM_NR_GPRS; i++)
-		vcpu->arch.regs[kvm_regs_order[i]] = r[i];
-	vcpu->arch.rip = regs.rip;
-	/* Bit 1 always reads as 1 (SDM 3A 2.3). */
-	vcpu->arch.rflags = regs.rflags | X86_EFLAGS_FIXED;
+	kvmm_x86_set_regs(filp_vcpu(filp), &regs);
 	return 0;
 }
 
@@ -82,9 +92,8 @@ static u64 kvmm_x86_cr4_guest_bits(void)
 	return bits;
 }
 
-static long get_sregs(struct file *filp, unsigned long arg)
+void kvmm_x86_get_sregs(struct kvmm_vcpu *vcpu, struct kvm_sregs *out)
 {
-	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_sregs sregs = { };
 
@@ -107,20 +116,29 @@ static long get_sregs(struct file *filp, unsigned long arg)
 	sregs.cr8 = a->cr8;
 	sregs.efer = a->efer;
 	sregs.apic_base = a->apic_base;
-	/* interrupt_bitmap: no interrupt is queued without an irqchip. */
+	/* interrupt_bitmap: the queued external interrupt, if any. */
+	if (a->interrupt.injected)
+		sregs.interrupt_bitmap[a->interrupt.nr / 64] =
+			1ULL << (a->interrupt.nr % 64);
+	*out = sregs;
+}
+
+static long get_sregs(struct file *filp, unsigned long arg)
+{
+	struct kvm_sregs sregs;
+
+	kvmm_x86_get_sregs(filp_vcpu(filp), &sregs);
 	if (copy_to_user((void __user *)arg, &sregs, sizeof(sregs)))
 		return -EFAULT;
 	return 0;
 }
 
-static long set_sregs(struct file *filp, unsigned long arg)
+int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *in)
 {
-	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct kvm_sregs sregs;
+	struct kvm_sregs sregs = *in;
+	int i;
 
-	if (copy_from_user(&sregs, (void __user *)arg, sizeof(sregs)))
-		return -EFAULT;
 	/*
 	 * KVM's own validity checks (x86.c kvm_is_valid_sregs): long mode
 	 * needs PAE and EFER.LMA consistent with LME+PG, and CR4 may hold
@@ -157,7 +175,24 @@ static long set_sregs(struct file *filp, unsigned long arg)
 	a->apic_base = sregs.apic_base;
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_CRS);
+	/* A bit in interrupt_bitmap queues that external interrupt. */
+	for (i = 0; i < 256; i++) {
+		if (sregs.interrupt_bitmap[i / 64] & (1ULL << (i % 64))) {
+			a->interrupt.injected = true;
+			a->interrupt.nr = i;
+			break;
+		}
+	}
 	return 0;
+}
+
+static long set_sregs(struct file *filp, unsigned long arg)
+{
+	struct kvm_sregs sregs;
+
+	if (copy_from_user(&sregs, (void __user *)arg, sizeof(sregs)))
+		return -EFAULT;
+	return kvmm_x86_set_sregs(filp_vcpu(filp), &sregs);
 }
 
 static long set_cpuid2(struct file *filp, unsigned long arg)

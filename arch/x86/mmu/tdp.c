@@ -180,8 +180,9 @@ static bool tdp_retry_needed(struct kvmm_vm *vm, unsigned long seq,
 /*
  * Resolve a second-level fault at @gpa.  Returns 1 when mapped (re-enter),
  * 0 when the address is not guest RAM for this access (MMIO: a missing
- * slot, or a write to a read-only slot), or -errno (-EFAULT when the
- * slot's memory is gone from the host mm).
+ * slot, a write to a read-only slot, or a write to memory the host maps
+ * read-only), or -errno (-EFAULT when the slot's memory is gone from the
+ * host mm).
  */
 int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 {
@@ -227,6 +228,16 @@ retry:
 		} else {
 			writable = false;
 		}
+	}
+	if (r != 1 && write && writable &&
+	    get_user_pages_fast(hva, 1, 0, &page) == 1) {
+		/*
+		 * The host maps the page read-only (mprotect): as in KVM,
+		 * the write is emulated and reaches userspace as MMIO.
+		 */
+		put_page(page);
+		srcu_read_unlock(&vm->srcu, idx);
+		return 0;
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	if (r != 1)

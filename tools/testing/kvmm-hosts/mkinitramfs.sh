@@ -21,7 +21,7 @@ cp "$here/runner.sh" "$here/demo.sh" "$stage/kvmm/"
 cp "$envfile" "$stage/kvmm/env"
 cp "$ko" "$stage/kvmm/kvmm.ko"
 cp "$tests"/tests.txt "$stage/kvmm/tests/"
-for t in $(cat "$tests/tests.txt") kvmm_bench; do
+for t in $(cat "$tests/tests.txt") kvmm_bench kvmm_demo; do
 	[ -e "$tests/$t" ] && cp "$tests/$t" "$stage/kvmm/tests/"
 done
 for m in "$@"; do

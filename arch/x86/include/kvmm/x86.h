@@ -30,7 +30,11 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu);
 void kvmm_x86_cache_state(struct kvmm_vcpu *vcpu, enum kvmm_state_group g);
 void kvmm_x86_mark_dirty(struct kvmm_vcpu *vcpu, enum kvmm_state_group g);
 
-/* arch/x86/state.c: the x86 vCPU state ioctls. */
+/* arch/x86/state.c: the x86 vCPU state ioctls, and their kernel side. */
+void kvmm_x86_get_regs(struct kvmm_vcpu *vcpu, struct kvm_regs *regs);
+void kvmm_x86_set_regs(struct kvmm_vcpu *vcpu, const struct kvm_regs *regs);
+void kvmm_x86_get_sregs(struct kvmm_vcpu *vcpu, struct kvm_sregs *sregs);
+int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *sregs);
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd);
 
 /* arch/x86/state_ext.c */
@@ -49,6 +53,9 @@ long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg);
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu);
 int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);
+void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
+			const struct kvm_vcpu_events *ev);
 long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
 

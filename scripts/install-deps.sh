@@ -17,12 +17,12 @@ pkgs=(
 	qemu-system-x86					# svm hosts
 	bochs bochsbios vgabios				# vmx hosts
 	grub-pc-bin grub-common xorriso mtools		# Bochs boots an ISO
-	busybox-static cpio gzip			# host initramfs
+	busybox-static cpio gzip xz-utils		# host initramfs, PVH kernel unpacking
 )
 
 missing() {
 	local cmd
-	for cmd in gcc make sparse qemu-system-x86_64 bochs-bin grub-mkrescue \
+	for cmd in gcc make sparse qemu-system-x86_64 bochs-bin grub-mkrescue xz \
 		   xorriso mformat busybox cpio; do
 		command -v "$cmd" >/dev/null || return 0
 	done

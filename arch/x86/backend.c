@@ -10,6 +10,8 @@
 #include <kvmm/kvmm.h>
 #include <kvmm/backend.h>
 
+#include <kvmm/x86.h>
+
 #include "coexist.h"
 
 const struct kvmm_backend_ops *kvmm_ops;
@@ -68,6 +70,7 @@ int kvmm_arch_init(void)
 		return err;
 
 	kvmm_ops = kvmm_backends[i]->ops;
+	kvmm_xsave_init();
 	return 0;
 }
 

@@ -39,6 +39,8 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_IMMEDIATE_EXIT]		= 1,
 	[KVM_CAP_DEBUGREGS]			= 1,
 	[KVM_CAP_VCPU_EVENTS]			= 1,
+	[KVM_CAP_XSAVE]				= 1,
+	[KVM_CAP_XCRS]				= 1,
 	[KVM_CAP_SYNC_REGS]			= KVM_SYNC_X86_REGS |
 						  KVM_SYNC_X86_SREGS |
 						  KVM_SYNC_X86_EVENTS,
@@ -51,6 +53,10 @@ long kvmm_check_extension(struct kvmm_vm *vm, long cap)
 	if (cap < 0 || cap >= ARRAY_SIZE(kvmm_guest_caps))
 		return 0;
 	if (kvmm_ops->guests_unsupported())
+		return 0;
+	/* XSAVE state exists only where the host has XSAVE. */
+	if ((cap == KVM_CAP_XSAVE || cap == KVM_CAP_XCRS) &&
+	    !kvmm_supported_xcr0)
 		return 0;
 	r = kvmm_guest_caps[cap];
 	if (r == KVMM_CAP_ONLINE_CPUS)

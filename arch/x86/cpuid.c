@@ -6,10 +6,14 @@
 #include <linux/kvm.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/fpu/types.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
+
+#define ALL	0xffffffffu
+#define B(n)	(1u << (n))
 
 /* KVM's limit on the table (KVM_MAX_CPUID_ENTRIES). */
 #define KVMM_MAX_CPUID_ENTRIES	256
@@ -90,6 +94,18 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
 	*ebx = e ? e->ebx : 0;
 	*ecx = e ? e->ecx : 0;
 	*edx = e ? e->edx : 0;
+	if (!e)
+		return;
+
+	/* Bits that follow the guest's state, as on hardware. */
+	if (leaf == 1 && (*ecx & B(26))) {
+		kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+		*ecx &= ~B(27);
+		if (vcpu->arch.cr4 & X86_CR4_OSXSAVE)
+			*ecx |= B(27);		/* OSXSAVE */
+	} else if (leaf == 0xd && subleaf == 0) {
+		*ebx = kvmm_xstate_size(vcpu->arch.xcr0);
+	}
 }
 
 /*
@@ -97,8 +113,9 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
  * The host's leaves, masked down to features kvmm really supports: each
  * bit below is there because the guest can use it natively under
  * NPT/EPT or because kvmm handles what it implies (e.g. the MSRs behind
- * SEP, PAT, MTRR).  XSAVE and AVX wait for XSETBV support; the APIC bit
- * is reported as KVM does, for a userspace LAPIC.
+ * SEP, PAT, MTRR; XSETBV for XSAVE).  XSAVE state is offered for x87,
+ * SSE and AVX (kvmm_supported_xcr0); the APIC bit is reported as KVM
+ * does, for a userspace LAPIC.
  */
 struct kvmm_cpuid_mask {
 	u32 leaf, subleaf;
@@ -106,21 +123,22 @@ struct kvmm_cpuid_mask {
 	u32 eax, ebx, ecx, edx;	/* bits that may pass */
 };
 
-#define ALL	0xffffffffu
-#define B(n)	(1u << (n))
-
 static const struct kvmm_cpuid_mask kvmm_cpuid_masks[] = {
 	{ 0x0, 0, false, ALL, ALL, ALL, ALL },
 	{ 0x1, 0, false, ALL, 0x00ffffff,
-	  B(0) | B(1) | B(9) | B(13) | B(17) | B(19) | B(20) | B(22) |
-	  B(23) | B(25) | B(30),
+	  B(0) | B(1) | B(9) | B(12) | B(13) | B(17) | B(19) | B(20) |
+	  B(22) | B(23) | B(25) | B(26) | B(28) | B(29) | B(30),
 	  B(0) | B(1) | B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) |
 	  B(9) | B(11) | B(12) | B(13) | B(14) | B(15) | B(16) | B(17) |
 	  B(19) | B(23) | B(24) | B(25) | B(26) },
 	{ 0x7, 0, true, 0,
-	  B(0) | B(3) | B(7) | B(8) | B(9) | B(10) | B(18) | B(19) | B(20) |
+	  B(0) | B(3) | B(5) | B(7) | B(8) | B(9) | B(10) | B(18) | B(19) | B(20) |
 	  B(23) | B(24) | B(29),
 	  B(2), 0 },
+	/* XSAVE: sizes and offsets are the host's, features kvmm's. */
+	{ 0xd, 0, true, ALL, ALL, ALL, ALL },
+	{ 0xd, 1, true, B(0), 0, 0, 0 },	/* XSAVEOPT */
+	{ 0xd, 2, true, ALL, ALL, ALL, ALL },	/* AVX state */
 	{ 0x80000000, 0, false, ALL, ALL, ALL, ALL },
 	{ 0x80000001, 0, false, ALL, 0,
 	  B(0) | B(5) | B(6) | B(7) | B(8),
@@ -147,7 +165,7 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 	if (hdr.nent < 1)
 		return -E2BIG;
 
-	max_basic = min_t(u32, cpuid_eax(0), 0x7);
+	max_basic = min_t(u32, cpuid_eax(0), 0xd);
 	max_ext = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
 	for (i = 0; i < ARRAY_SIZE(kvmm_cpuid_masks); i++) {
 		const struct kvmm_cpuid_mask *m = &kvmm_cpuid_masks[i];
@@ -156,6 +174,10 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 		if (m->leaf < 0x80000000 ? m->leaf > max_basic :
 					    m->leaf > max_ext)
 			continue;
+		if (m->leaf == 0xd &&
+		    (!kvmm_supported_xcr0 ||
+		     (m->subleaf >= 2 && !(kvmm_supported_xcr0 & BIT(m->subleaf)))))
+			continue;
 		cpuid_count(m->leaf, m->subleaf, &eax, &ebx, &ecx, &edx);
 		e[n] = (struct kvm_cpuid_entry2) {
 			.function = m->leaf, .index = m->subleaf,
@@ -163,12 +185,24 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 			.eax = eax & m->eax, .ebx = ebx & m->ebx,
 			.ecx = ecx & m->ecx, .edx = edx & m->edx,
 		};
-		if (m->leaf == 0)
+		if (m->leaf == 0) {
 			e[n].eax = max_basic;
-		else if (m->leaf == 0x80000000)
+		} else if (m->leaf == 0x80000000) {
 			e[n].eax = max_ext;
-		else if (m->leaf == 1)
+		} else if (m->leaf == 1) {
 			e[n].ecx |= KVMM_CPUID_HYPERVISOR;
+			if (!kvmm_supported_xcr0)
+				e[n].ecx &= ~B(26);		/* XSAVE */
+			if (!(kvmm_supported_xcr0 & XFEATURE_MASK_YMM))
+				e[n].ecx &= ~(B(12) | B(28) | B(29));
+		} else if (m->leaf == 7) {
+			if (!(kvmm_supported_xcr0 & XFEATURE_MASK_YMM))
+				e[n].ebx &= ~B(5);		/* AVX2 */
+		} else if (m->leaf == 0xd && m->subleaf == 0) {
+			e[n].eax = (u32)kvmm_supported_xcr0;
+			e[n].edx = kvmm_supported_xcr0 >> 32;
+			e[n].ebx = e[n].ecx = kvmm_xstate_size(kvmm_supported_xcr0);
+		}
 		n++;
 	}
 

@@ -253,6 +253,10 @@ VCPU_ARG_IOCTL(translate)
 VCPU_ARG_IOCTL(interrupt)
 VCPU_ARG_IOCTL(get_vcpu_events)
 VCPU_ARG_IOCTL(set_vcpu_events)
+VCPU_ARG_IOCTL(get_xcrs)
+VCPU_ARG_IOCTL(set_xcrs)
+VCPU_ARG_IOCTL(get_xsave)
+VCPU_ARG_IOCTL(set_xsave)
 
 static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_FPU, get_fpu_ioctl, KVMM_LOCK_VCPU),
@@ -263,6 +267,10 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_INTERRUPT, interrupt_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_VCPU_EVENTS, get_vcpu_events_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_VCPU_EVENTS, set_vcpu_events_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_XCRS, get_xcrs_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_XCRS, set_xcrs_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_XSAVE, get_xsave_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_XSAVE, set_xsave_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_MSRS, get_msrs, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_MSRS, set_msrs, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_REGS, get_regs, KVMM_LOCK_VCPU),

@@ -345,6 +345,16 @@ static int svm_exit_dr(struct kvmm_vcpu *vcpu)
 				vcpu->arch.rip + i + 3);
 }
 
+static int svm_exit_xsetbv(struct kvmm_vcpu *vcpu)
+{
+	static const u8 op[] = { 0x0f, 0x01, 0xd1 };
+	unsigned long next;
+
+	if (!svm_next_rip(vcpu, op, sizeof(op), &next))
+		return 0;
+	return kvmm_x86_exit_xsetbv(vcpu, next);
+}
+
 static int svm_exit_shutdown(struct kvmm_vcpu *vcpu)
 {
 	/*
@@ -407,6 +417,7 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
 	[SVM_EXIT_MONITOR]	= svm_exit_ud,
 	[SVM_EXIT_MWAIT]	= svm_exit_ud,
+	[SVM_EXIT_XSETBV]	= svm_exit_xsetbv,
 	[SVM_EXIT_NPF]		= svm_exit_npf,
 };
 

@@ -33,6 +33,7 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	bool osxsave;
 
 	if (a->sg_dirty)
 		svm_flush_dirty(vcpu);
@@ -60,9 +61,13 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	svm->flush_tlb = false;
 
 	vmcb->control.exit_code = SVM_EXIT_NOT_RUN;
+	/* The guest may change CR4 itself: sample it for both switches. */
+	osxsave = vmcb->save.cr4 & X86_CR4_OSXSAVE;
+	kvmm_x86_load_guest_xcr0(vcpu, osxsave);
 	svm_clgi();
 	kvmm_svm_vcpu_run(svm->vmcb_pa, a->regs, svm_host_save_pa());
 	svm_stgi();
+	kvmm_x86_load_host_xcr0(vcpu, osxsave);
 
 	/* #VMEXIT leaves DR7 at its reset value (APM 15.5.1). */
 	if (hw_breakpoint_active())

@@ -62,6 +62,19 @@ long kvmm_x86_set_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
 /* arch/x86/emul.c */
 int kvmm_x86_emulate(struct kvmm_vcpu *vcpu);
 
+/* arch/x86/xsave.c */
+extern u64 kvmm_host_xcr0, kvmm_supported_xcr0;
+void kvmm_xsave_init(void);
+u32 kvmm_xstate_size(u64 xcr0);
+int kvmm_x86_set_xcr0(struct kvmm_vcpu *vcpu, u32 index, u64 xcr0);
+int kvmm_x86_exit_xsetbv(struct kvmm_vcpu *vcpu, unsigned long next_rip);
+void kvmm_x86_load_guest_xcr0(struct kvmm_vcpu *vcpu, bool guest_osxsave);
+void kvmm_x86_load_host_xcr0(struct kvmm_vcpu *vcpu, bool guest_osxsave);
+long kvmm_x86_get_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_set_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_get_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_set_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
+
 /* arch/x86/run.c */
 long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
 

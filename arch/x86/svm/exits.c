@@ -424,11 +424,16 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 int svm_handle_exit(struct kvmm_vcpu *vcpu)
 {
 	struct vmcb *vmcb = vmcb_of(vcpu);
-	u64 code = vmcb->control.exit_code;
+	/*
+	 * EXITCODE is 64 bits with VMEXIT_INVALID = -1, but every defined
+	 * code fits 32 bits, and some implementations (QEMU's TCG) write
+	 * only the low half of -1: compare 32 bits, as KVM does.
+	 */
+	u32 code = vmcb->control.exit_code;
 
 
-	if (code == (u64)SVM_EXIT_INVALID)
-		return kvmm_x86_exit_fail_entry(vcpu, code);
+	if (code == (u32)SVM_EXIT_INVALID)
+		return kvmm_x86_exit_fail_entry(vcpu, vmcb->control.exit_code);
 	if (code < SVM_EXIT_NR && svm_exit_handlers[code])
 		return svm_exit_handlers[code](vcpu);
 	return kvmm_x86_exit_unknown(vcpu, code);

@@ -180,9 +180,9 @@ static bool tdp_retry_needed(struct kvmm_vm *vm, unsigned long seq,
 /*
  * Resolve a second-level fault at @gpa.  Returns 1 when mapped (re-enter),
  * 0 when the address is not guest RAM for this access (MMIO: a missing
- * slot, a write to a read-only slot, or a write to memory the host maps
- * read-only), or -errno (-EFAULT when the slot's memory is gone from the
- * host mm).
+ * slot, or a write to a read-only slot), or -errno: -EFAULT when the
+ * host cannot provide the page for this access (unmapped, or mapped
+ * read-only for a write: KVM 6.1 answers -EFAULT there too).
  */
 int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 {
@@ -228,16 +228,6 @@ retry:
 		} else {
 			writable = false;
 		}
-	}
-	if (r != 1 && write && writable &&
-	    get_user_pages_fast(hva, 1, 0, &page) == 1) {
-		/*
-		 * The host maps the page read-only (mprotect): as in KVM,
-		 * the write is emulated and reaches userspace as MMIO.
-		 */
-		put_page(page);
-		srcu_read_unlock(&vm->srcu, idx);
-		return 0;
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	if (r != 1)

@@ -12,15 +12,17 @@
  *    the new page;
  *  - after fork (copy-on-write), a guest store lands in the parent's page,
  *    the child keeps its copy;
- *  - mprotect(PROT_READ): a guest store cannot reach the page and becomes
- *    a KVM_EXIT_MMIO write (KVM: a read-only host mapping is emulated as
- *    MMIO for writes); after PROT_READ|WRITE stores land in memory again.
+ *  - mprotect(PROT_READ): a guest store cannot reach the page: KVM_RUN
+ *    fails with EFAULT (Linux 6.1, the reference in the test hosts, and
+ *    kvmm; newer KVMs emulate it as a KVM_EXIT_MMIO write, accepted in ref
+ *    mode); after PROT_READ|WRITE the store lands in memory.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "processor.h"
+#include "kvmm_env.h"
 
 #define SLOT_GPA	0x50000000ul
 
@@ -110,7 +112,7 @@ int main(void)
 			 WIFEXITED(status) && !WEXITSTATUS(status),
 			 "fork_cow_guest_writes_parent_page");
 
-	/* Read-only host page: the guest's store exits as an MMIO write. */
+	/* Read-only host page: the guest's store cannot complete. */
 	TEST_ASSERT(!mprotect((void *)hva, getpagesize(), PROT_READ),
 		    "mprotect");
 	write_guest_global(vm, store_value, 0x5555);
@@ -121,17 +123,18 @@ int main(void)
 			    run->mmio.is_write && run->mmio.len == 8 &&
 			    run->mmio.phys_addr == SLOT_GPA &&
 			    *(uint64_t *)run->mmio.data == 0x5555;
+		bool ok = err == EFAULT ||
+			  (mmio && test_mode() != TEST_MODE_KVMM);
 
-		if (!mmio)
-			pr_info("store to read-only host page: errno %d, exit %s",
-				err, exit_reason_str(run->exit_reason));
+		pr_info("store to read-only host page: errno %d (%s), exit %s",
+			err, errno_name(err), exit_reason_str(run->exit_reason));
 		TEST_ASSERT(!mprotect((void *)hva, getpagesize(),
 				      PROT_READ | PROT_WRITE), "mprotect back");
-		/* That store went to userspace; the next one lands. */
+		/* Run on: the store (again, or for the first time) lands. */
 		v = guest_round(vm, vcpu, 0x5555, &err);
 		v = guest_round(vm, vcpu, 0x5555, &err);
-		ksft_test_result(mmio && !err && v == 0x5555 && *hva == 0x5555,
-				 "readonly_host_page_store_is_mmio");
+		ksft_test_result(ok && !err && v == 0x5555 && *hva == 0x5555,
+				 "readonly_host_page_store");
 	}
 
 	kvm_vm_free(vm);

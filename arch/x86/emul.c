@@ -34,11 +34,6 @@ static struct kvmm_vcpu *emu_vcpu(struct x86_emu *emu)
 	return emu->ctx;
 }
 
-static int emul_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
-{
-	return kvmm_read_guest(ctx, gpa, buf, len);
-}
-
 /* Linear to guest physical through the guest's page tables. */
 static int emul_translate(struct x86_emu *emu, u64 linear, u32 access,
 			  u64 *gpa)
@@ -46,16 +41,9 @@ static int emul_translate(struct x86_emu *emu, u64 linear, u32 access,
 	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct walk_result res;
-	struct walk_env env = {
-		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
-		.cr3 = a->cr3,
-		.pse = !!(a->cr4 & X86_CR4_PSE),
-		.wp = !!(a->cr0 & X86_CR0_WP),
-		.nxe = !!(a->efer & EFER_NX),
-		.read_gpa = emul_read_gpa,
-		.ctx = vcpu->vm,
-	};
+	struct walk_env env;
 
+	kvmm_x86_walk_env(vcpu, &env);
 	if ((a->cr0 & X86_CR0_PE) && a->segs[KVMM_SEG_SS].dpl == 3)
 		access |= WALK_USER;
 	if (guest_walk(&env, linear, access, &res))

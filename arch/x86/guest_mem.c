@@ -9,6 +9,7 @@
 
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
+#include "mmu/walk.h"
 
 int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
 {
@@ -37,4 +38,30 @@ int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return r;
+}
+
+static int kvmm_walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
+{
+	return kvmm_read_guest(ctx, gpa, buf, len);
+}
+
+/*
+ * The walker's view of the vCPU's current paging state (caches the
+ * control registers).  Callers hold vm->srcu or let kvmm_read_guest()
+ * take it.
+ */
+void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	*env = (struct walk_env) {
+		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
+		.cr3 = a->cr3,
+		.pse = !!(a->cr4 & X86_CR4_PSE),
+		.wp = !!(a->cr0 & X86_CR0_WP),
+		.nxe = !!(a->efer & EFER_NX),
+		.read_gpa = kvmm_walk_read_gpa,
+		.ctx = vcpu->vm,
+	};
 }

@@ -94,18 +94,12 @@ long kvmm_x86_set_debugregs(struct kvmm_vcpu *vcpu, void __user *arg)
 	return 0;
 }
 
-static int translate_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
-{
-	return kvmm_read_guest(ctx, gpa, buf, len);
-}
-
 /*
  * KVM_TRANSLATE: a guest virtual address through the guest's current
  * page tables, as a supervisor read.
  */
 long kvmm_x86_translate(struct kvmm_vcpu *vcpu, void __user *arg)
 {
-	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_translation tr;
 	struct walk_result res;
 	struct walk_env env;
@@ -113,16 +107,7 @@ long kvmm_x86_translate(struct kvmm_vcpu *vcpu, void __user *arg)
 
 	if (copy_from_user(&tr, arg, sizeof(tr)))
 		return -EFAULT;
-	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
-	env = (struct walk_env) {
-		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
-		.cr3 = a->cr3,
-		.pse = !!(a->cr4 & X86_CR4_PSE),
-		.wp = !!(a->cr0 & X86_CR0_WP),
-		.nxe = !!(a->efer & EFER_NX),
-		.read_gpa = translate_read_gpa,
-		.ctx = vcpu->vm,
-	};
+	kvmm_x86_walk_env(vcpu, &env);
 	idx = srcu_read_lock(&vcpu->vm->srcu);
 	r = guest_walk(&env, tr.linear_address, 0, &res);
 	srcu_read_unlock(&vcpu->vm->srcu, idx);

@@ -116,11 +116,6 @@ void svm_complete_events(struct kvmm_vcpu *vcpu)
 	}
 }
 
-static int svm_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
-{
-	return kvmm_read_guest(ctx, gpa, buf, len);
-}
-
 /*
  * Fetch up to 15 instruction bytes at CS:RIP.  Returns the number read
  * (at least 1), or 0 when the bytes cannot be reached.
@@ -134,16 +129,7 @@ static int svm_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
 	int n = 0;
 
 	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
-	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
-	env = (struct walk_env) {
-		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
-		.cr3 = a->cr3,
-		.pse = !!(a->cr4 & X86_CR4_PSE),
-		.wp = !!(a->cr0 & X86_CR0_WP),
-		.nxe = !!(a->efer & EFER_NX),
-		.read_gpa = svm_read_gpa,
-		.ctx = vcpu->vm,
-	};
+	kvmm_x86_walk_env(vcpu, &env);
 	linear = a->rip;
 	if (!(a->efer & EFER_LMA) || !a->segs[KVMM_SEG_CS].l)
 		linear = (u32)(linear + a->segs[KVMM_SEG_CS].base);

@@ -119,6 +119,8 @@ void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end);
 void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
 
 /* Guest memory access by guest physical address (arch/x86/guest_mem.c). */
+struct walk_env;
 int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len);
+void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env);
 
 #endif /* _KVMM_X86_H */

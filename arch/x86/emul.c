@@ -86,7 +86,6 @@ static int emul_mmio_read(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
 			  unsigned int len)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct kvm_run *run = vcpu->run;
 
 	if (a->mmio.done && a->mmio.gpa == gpa && a->mmio.len == len) {
 		memcpy(buf, a->mmio.data, len);
@@ -99,30 +98,18 @@ static int emul_mmio_read(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
 	a->mmio.len = len;
 	a->mmio.done = false;
 	a->mmio.pending = true;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = len;
-	run->mmio.is_write = 0;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	vcpu->stat.mmio_exits++;
+	kvmm_x86_fill_mmio_exit(vcpu, gpa, len, false, NULL);
 	return X86EMU_EXIT_USER;
 }
 
 static int emul_mmio_write(struct kvmm_vcpu *vcpu, u64 gpa, const void *buf,
 			   unsigned int len)
 {
-	struct kvm_run *run = vcpu->run;
 
 	if (vcpu->arch.emul_posted)
 		return X86EMU_EXIT_USER;
 	vcpu->arch.emul_posted = true;
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = len;
-	run->mmio.is_write = 1;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	memcpy(run->mmio.data, buf, len);
-	vcpu->stat.mmio_exits++;
+	kvmm_x86_fill_mmio_exit(vcpu, gpa, len, true, buf);
 	return X86EMU_OK;
 }
 
@@ -192,7 +179,6 @@ static int emul_pio_in(struct x86_emu *emu, u16 port, unsigned int size,
 {
 	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct kvm_run *run = vcpu->run;
 
 	if (a->pio_str.done && a->pio_str.port == port &&
 	    a->pio_str.size == size && a->pio_str.count == count) {
@@ -207,14 +193,8 @@ static int emul_pio_in(struct x86_emu *emu, u16 port, unsigned int size,
 	a->pio_str.count = count;
 	a->pio_str.done = false;
 	a->pio_str.pending = true;
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = KVM_EXIT_IO_IN;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = count;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 	memset(a->pio_data, 0, size * count);
-	vcpu->stat.io_exits++;
+	kvmm_x86_fill_io_exit(vcpu, port, size, count, true);
 	return X86EMU_EXIT_USER;
 }
 
@@ -222,19 +202,12 @@ static int emul_pio_out(struct x86_emu *emu, u16 port, unsigned int size,
 			unsigned int count, const void *buf)
 {
 	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
-	struct kvm_run *run = vcpu->run;
 
 	if (vcpu->arch.emul_posted)
 		return X86EMU_EXIT_USER;
 	vcpu->arch.emul_posted = true;
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = count;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
 	memcpy(vcpu->arch.pio_data, buf, size * count);
-	vcpu->stat.io_exits++;
+	kvmm_x86_fill_io_exit(vcpu, port, size, count, false);
 	return X86EMU_OK;
 }
 
@@ -265,7 +238,7 @@ int kvmm_x86_emulate(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct x86_emu emu = { .ops = &kvmm_emu_ops, .ctx = vcpu };
-	int i, r;
+	int r;
 
 	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
 	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
@@ -317,15 +290,11 @@ int kvmm_x86_emulate(struct kvmm_vcpu *vcpu)
 					 emu.exception.has_error_code,
 					 emu.exception.error_code);
 		return 1;
-	default: {
-		u64 data[4] = { a->rip, emu.insn.nr_bytes };
-
-		for (i = 0; i < emu.insn.nr_bytes && i < 16; i++)
-			data[2 + i / 8] |= (u64)emu.insn.bytes[i] << (8 * (i % 8));
-		return kvmm_x86_exit_internal(vcpu,
-					      KVM_INTERNAL_ERROR_EMULATION,
-					      4, data);
-	}
+	default:
+		return kvmm_x86_exit_emulation_failure(vcpu, a->rip,
+						       emu.insn.nr_bytes,
+						       emu.insn.bytes,
+						       emu.insn.nr_bytes);
 	}
 }
 

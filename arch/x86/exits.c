@@ -42,26 +42,70 @@ static int kvmm_complete_pio_out(struct kvmm_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * Fill kvm_run for a KVM_EXIT_IO of @count elements of @size bytes; the
+ * data lives in the PIO page (filled by the caller for OUT).
+ */
+void kvmm_x86_fill_io_exit(struct kvmm_vcpu *vcpu, u16 port, u8 size,
+			   u32 count, bool in)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = count;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	vcpu->stat.io_exits++;
+}
+
+/* Fill kvm_run for a KVM_EXIT_MMIO of @len (<= 8) bytes at @gpa. */
+void kvmm_x86_fill_mmio_exit(struct kvmm_vcpu *vcpu, u64 gpa, u32 len,
+			     bool write, const void *data)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (write)
+		memcpy(run->mmio.data, data, len);
+	vcpu->stat.mmio_exits++;
+}
+
+/*
+ * KVM_INTERNAL_ERROR_EMULATION with two words of context (@d0, @d1: what
+ * the caller knows, e.g. exit code and RIP) and up to 16 instruction
+ * bytes packed into the next two.
+ */
+int kvmm_x86_exit_emulation_failure(struct kvmm_vcpu *vcpu, u64 d0, u64 d1,
+				    const u8 *bytes, unsigned int n)
+{
+	u64 data[4] = { d0, d1 };
+	unsigned int i;
+
+	for (i = 0; i < n && i < 16; i++)
+		data[2 + i / 8] |= (u64)bytes[i] << (8 * (i % 8));
+	return kvmm_x86_exit_internal(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				      4, data);
+}
+
 /* Single (non-string) IN/OUT: always completed by userspace. */
 int kvmm_x86_exit_io(struct kvmm_vcpu *vcpu, u16 port, u8 size, bool in,
 		     unsigned long next_rip)
 {
-	struct kvm_run *run = vcpu->run;
 	u32 val = vcpu->arch.regs[KVMM_REG_RAX];
 
-	vcpu->stat.io_exits++;
 	vcpu->arch.pio.port = port;
 	vcpu->arch.pio.size = size;
 	vcpu->arch.pio.in = in;
 	vcpu->arch.pio.count = 1;
 	vcpu->arch.pio.next_rip = next_rip;
 
-	run->exit_reason = KVM_EXIT_IO;
-	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	run->io.size = size;
-	run->io.port = port;
-	run->io.count = 1;
-	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	kvmm_x86_fill_io_exit(vcpu, port, size, 1, in);
 	if (in) {
 		memset(vcpu->arch.pio_data, 0, size);
 		vcpu->arch.complete_userspace = kvmm_complete_pio_in;

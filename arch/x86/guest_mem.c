@@ -65,3 +65,36 @@ void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env)
 		.ctx = vcpu->vm,
 	};
 }
+
+/*
+ * Fetch up to 15 instruction bytes at CS:RIP through the guest's page
+ * tables, for exits whose instruction kvmm must look at itself.  Returns
+ * the number read (0 when none can be reached).
+ */
+int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	struct walk_result res;
+	struct walk_env env;
+	u64 linear;
+	int n = 0;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_walk_env(vcpu, &env);
+	linear = a->rip;
+	if (!(a->efer & EFER_LMA) || !a->segs[KVMM_SEG_CS].l)
+		linear = (u32)(linear + a->segs[KVMM_SEG_CS].base);
+
+	/* One walk per page: the instruction may cross a page boundary. */
+	while (n < 15) {
+		unsigned int chunk = min_t(unsigned int, 15 - n,
+					   PAGE_SIZE - offset_in_page(linear + n));
+
+		if (guest_walk(&env, linear + n, WALK_FETCH, &res) || res.fault)
+			break;
+		if (kvmm_read_guest(vcpu->vm, res.gpa, &buf[n], chunk))
+			break;
+		n += chunk;
+	}
+	return n;
+}

@@ -8,12 +8,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
-#include <linux/mm.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
-#include "../mmu/walk.h"
 #include "svm.h"
 #include "vmcb.h"
 
@@ -116,38 +114,6 @@ void svm_complete_events(struct kvmm_vcpu *vcpu)
 	}
 }
 
-/*
- * Fetch up to 15 instruction bytes at CS:RIP.  Returns the number read
- * (at least 1), or 0 when the bytes cannot be reached.
- */
-static int svm_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
-{
-	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct walk_env env;
-	struct walk_result res;
-	u64 linear;
-	int n = 0;
-
-	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
-	kvmm_x86_walk_env(vcpu, &env);
-	linear = a->rip;
-	if (!(a->efer & EFER_LMA) || !a->segs[KVMM_SEG_CS].l)
-		linear = (u32)(linear + a->segs[KVMM_SEG_CS].base);
-
-	/* One walk per page: the instruction may cross a page boundary. */
-	while (n < 15) {
-		unsigned int chunk = min_t(unsigned int, 15 - n,
-					   PAGE_SIZE - offset_in_page(linear + n));
-
-		if (guest_walk(&env, linear + n, WALK_FETCH, &res) || res.fault)
-			break;
-		if (kvmm_read_guest(vcpu->vm, res.gpa, &buf[n], chunk))
-			break;
-		n += chunk;
-	}
-	return n;
-}
-
 static bool is_legacy_prefix(u8 b)
 {
 	switch (b) {
@@ -161,14 +127,30 @@ static bool is_legacy_prefix(u8 b)
 static int svm_emulation_failure(struct kvmm_vcpu *vcpu, const u8 *bytes,
 				 int n)
 {
-	u64 data[4] = { vmcb_of(vcpu)->control.exit_code, vcpu->arch.rip };
-	int i;
+	return kvmm_x86_exit_emulation_failure(vcpu,
+					       vmcb_of(vcpu)->control.exit_code,
+					       vcpu->arch.rip, bytes, n);
+}
 
-	/* Suberror 1 (emulation): exit code, RIP, up to 16 insn bytes. */
-	for (i = 0; i < n && i < 16; i++)
-		data[2 + i / 8] |= (u64)bytes[i] << (8 * (i % 8));
-	return kvmm_x86_exit_internal(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-				      4, data);
+/*
+ * Fetch the instruction at CS:RIP into @bytes (@n bytes read) and return
+ * the offset of its opcode, past legacy prefixes and, in 64-bit mode, a
+ * REX prefix (stored in @rex, 0 if none).
+ */
+static int svm_fetch_opcode(struct kvmm_vcpu *vcpu, u8 *bytes, int *n,
+			    u8 *rex)
+{
+	int i = 0;
+
+	*n = kvmm_x86_fetch_insn(vcpu, bytes);
+	*rex = 0;
+	while (i < *n && is_legacy_prefix(bytes[i]))
+		i++;
+	/* REX exists in 64-bit mode only (segments cached by the fetch). */
+	if (i < *n && (bytes[i] & 0xf0) == 0x40 &&
+	    (vcpu->arch.efer & EFER_LMA) && vcpu->arch.segs[KVMM_SEG_CS].l)
+		*rex = bytes[i++];
+	return i;
 }
 
 /*
@@ -181,21 +163,14 @@ static int svm_emulation_failure(struct kvmm_vcpu *vcpu, const u8 *bytes,
 int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len)
 {
 	struct vmcb *vmcb = vmcb_of(vcpu);
-	u8 bytes[15];
-	int n, i = 0;
+	u8 bytes[15], rex;
+	int n, i;
 
 	if (svm_has(SVM_FEAT_NRIPS) && vmcb->control.next_rip) {
 		vcpu->arch.rip = vmcb->control.next_rip;
 		return 1;
 	}
-	n = svm_fetch_insn(vcpu, bytes);
-	while (i < n && is_legacy_prefix(bytes[i]))
-		i++;
-	/* REX exists in 64-bit mode only. */
-	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
-	if (i < n && (bytes[i] & 0xf0) == 0x40 &&
-	    (vcpu->arch.efer & EFER_LMA) && vcpu->arch.segs[KVMM_SEG_CS].l)
-		i++;
+	i = svm_fetch_opcode(vcpu, bytes, &n, &rex);
 	if (i + len > n || memcmp(&bytes[i], opcode, len))
 		return svm_emulation_failure(vcpu, bytes, n);
 	vcpu->arch.rip += i + len;
@@ -312,15 +287,10 @@ static int svm_exit_dr(struct kvmm_vcpu *vcpu)
 {
 	u64 code = vmcb_of(vcpu)->control.exit_code;
 	bool write = code >= SVM_EXIT_WRITE_DR0;
-	int dr = code & 0xf, i = 0, n;
-	u8 bytes[15], rex = 0, modrm;
+	int dr = code & 0xf, i, n;
+	u8 bytes[15], rex, modrm;
 
-	n = svm_fetch_insn(vcpu, bytes);
-	while (i < n && is_legacy_prefix(bytes[i]))
-		i++;
-	if (i < n && (bytes[i] & 0xf0) == 0x40 &&
-	    (vcpu->arch.efer & EFER_LMA) && vcpu->arch.segs[KVMM_SEG_CS].l)
-		rex = bytes[i++];
+	i = svm_fetch_opcode(vcpu, bytes, &n, &rex);
 	if (i + 3 > n || bytes[i] != 0x0f ||
 	    bytes[i + 1] != (write ? 0x23 : 0x21))
 		return svm_emulation_failure(vcpu, bytes, n);

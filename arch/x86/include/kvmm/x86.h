@@ -91,6 +91,12 @@ int kvmm_x86_exit_unknown(struct kvmm_vcpu *vcpu, u64 hw_reason);
 int kvmm_x86_exit_fail_entry(struct kvmm_vcpu *vcpu, u64 hw_reason);
 int kvmm_x86_exit_internal(struct kvmm_vcpu *vcpu, u32 suberror,
 			   u32 ndata, const u64 *data);
+int kvmm_x86_exit_emulation_failure(struct kvmm_vcpu *vcpu, u64 d0, u64 d1,
+				    const u8 *bytes, unsigned int n);
+void kvmm_x86_fill_io_exit(struct kvmm_vcpu *vcpu, u16 port, u8 size,
+			   u32 count, bool in);
+void kvmm_x86_fill_mmio_exit(struct kvmm_vcpu *vcpu, u64 gpa, u32 len,
+			     bool write, const void *data);
 int kvmm_x86_inject_ud(struct kvmm_vcpu *vcpu);
 int kvmm_x86_inject_gp(struct kvmm_vcpu *vcpu);
 
@@ -115,6 +121,7 @@ void kvmm_mmu_cache_free(struct kvmm_mmu_cache *c);
 int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write);
 u64 kvmm_tdp_root_pa(struct kvmm_vm *vm);
 void kvmm_tdp_destroy(struct kvmm_vm *vm);
+bool kvmm_x86_zap_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end);
 void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end);
 void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
 
@@ -122,5 +129,6 @@ void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
 struct walk_env;
 int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len);
 void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env);
+int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf);
 
 #endif /* _KVMM_X86_H */

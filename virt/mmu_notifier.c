@@ -21,15 +21,17 @@ static struct kvmm_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct kvmm_vm, mmu_notifier);
 }
 
-/* Zap the guest frames behind host addresses [start, end). */
-static void kvmm_zap_hva_range(struct kvmm_vm *vm, unsigned long start,
-			       unsigned long end)
+/*
+ * Zap the guest frames behind host addresses [start, end) of every slot;
+ * mmu_lock held.  Returns whether anything was zapped.
+ */
+static bool kvmm_zap_hva_range_locked(struct kvmm_vm *vm, unsigned long start,
+				      unsigned long end)
 {
 	struct kvmm_memslot *slot;
+	bool zapped = false;
 	unsigned long id;
-	int idx;
 
-	idx = srcu_read_lock(&vm->srcu);
 	xa_for_each(&vm->by_id, id, slot) {
 		unsigned long s_start = slot->userspace_addr;
 		unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
@@ -37,18 +39,25 @@ static void kvmm_zap_hva_range(struct kvmm_vm *vm, unsigned long start,
 
 		if (lo >= hi)
 			continue;
-		kvmm_x86_zap_gfn_range(vm,
+		zapped |= kvmm_x86_zap_gfn_range_locked(vm,
 			slot->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
 			slot->base_gfn + ((hi - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT));
 	}
-	srcu_read_unlock(&vm->srcu, idx);
+	return zapped;
 }
 
+/*
+ * Mark the range active and zap it under one hold of mmu_lock, then make
+ * vCPUs flush, once, before the kernel changes the host pages.
+ */
 static int kvmm_mn_invalidate_range_start(struct mmu_notifier *mn,
 					  const struct mmu_notifier_range *range)
 {
 	struct kvmm_vm *vm = mn_to_vm(mn);
+	bool zapped;
+	int idx;
 
+	idx = srcu_read_lock(&vm->srcu);
 	spin_lock(&vm->mmu_lock);
 	if (!vm->mn_active++) {
 		vm->mn_start = range->start;
@@ -57,9 +66,12 @@ static int kvmm_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mn_start = min(vm->mn_start, range->start);
 		vm->mn_end = max(vm->mn_end, range->end);
 	}
+	zapped = kvmm_zap_hva_range_locked(vm, range->start, range->end);
 	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 
-	kvmm_zap_hva_range(vm, range->start, range->end);
+	if (zapped)
+		kvmm_x86_flush_remote_tlbs(vm);
 	return 0;
 }
 

@@ -156,14 +156,23 @@ void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm)
 	kvmm_vcpu_kick_all(vm);
 }
 
+/*
+ * Remove the mappings of guest frames [start, end); mmu_lock held.
+ * Returns whether any existed: the caller then flushes, once for all the
+ * ranges it zapped (kvmm_x86_flush_remote_tlbs()).
+ */
+bool kvmm_x86_zap_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return tdp_zap(vm->arch.tdp.root, vm->arch.tdp.levels, 0, start, end);
+}
+
 void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end)
 {
-	bool zapped = false;
+	bool zapped;
 
 	spin_lock(&vm->mmu_lock);
-	if (vm->arch.tdp.root)
-		zapped = tdp_zap(vm->arch.tdp.root, vm->arch.tdp.levels, 0,
-				 start, end);
+	zapped = kvmm_x86_zap_gfn_range_locked(vm, start, end);
 	spin_unlock(&vm->mmu_lock);
 	if (zapped)
 		kvmm_x86_flush_remote_tlbs(vm);

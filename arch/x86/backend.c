@@ -100,6 +100,25 @@ void kvmm_arch_hw_disable_cpu(void)
 	kvmm_ops->hardware_disable();
 }
 
+/*
+ * " name name ..." for the bits of @mask that have a name in @names[@nr],
+ * " none" when there are none: the feature list of a backend's report.
+ */
+const char *kvmm_feature_list(char *buf, size_t size,
+			      const char *const *names, unsigned int nr,
+			      u32 mask)
+{
+	unsigned int bit;
+	int len = 0;
+
+	buf[0] = '\0';
+	for (bit = 0; bit < nr && bit < 32; bit++)
+		if ((mask & BIT(bit)) && names[bit])
+			len += scnprintf(buf + len, size - len, " %s",
+					 names[bit]);
+	return len ? buf : " none";
+}
+
 void kvmm_arch_report(void)
 {
 	if (kvmm_ops->report)

@@ -20,6 +20,7 @@
 #include <asm/virtext.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/backend.h>
 #include "svm.h"
 
 struct svm_caps svm_caps;
@@ -162,15 +163,9 @@ static const char *const svm_feature_names[SVM_FEAT_NR] = {
 void svm_report(void)
 {
 	char buf[256];
-	int len = 0, bit;
 
-	buf[0] = '\0';
-	for (bit = 0; bit < SVM_FEAT_NR; bit++) {
-		if (!svm_has(bit) || !svm_feature_names[bit])
-			continue;
-		len += scnprintf(buf + len, sizeof(buf) - len, " %s",
-				 svm_feature_names[bit]);
-	}
 	pr_info("AMD SVM revision %u, %u ASIDs, features:%s\n",
-		svm_caps.revision, svm_caps.nr_asids, len ? buf : " none");
+		svm_caps.revision, svm_caps.nr_asids,
+		kvmm_feature_list(buf, sizeof(buf), svm_feature_names,
+				  SVM_FEAT_NR, svm_caps.features));
 }

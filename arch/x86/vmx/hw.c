@@ -23,6 +23,7 @@
 #include <asm/virtext.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/backend.h>
 #include "vmx.h"
 
 struct vmx_caps vmx_caps;
@@ -183,15 +184,8 @@ static const char *const vmx_secondary_names[VMX_SEC_NR] = {
 void vmx_report(void)
 {
 	char buf[256];
-	int len = 0, bit;
 
-	buf[0] = '\0';
-	for (bit = 0; bit < VMX_SEC_NR; bit++) {
-		if (!vmx_has_secondary(bit) || !vmx_secondary_names[bit])
-			continue;
-		len += scnprintf(buf + len, sizeof(buf) - len, " %s",
-				 vmx_secondary_names[bit]);
-	}
-	pr_info("Intel VMX revision %#x, features:%s\n",
-		vmx_caps.revision, len ? buf : " none");
+	pr_info("Intel VMX revision %#x, features:%s\n", vmx_caps.revision,
+		kvmm_feature_list(buf, sizeof(buf), vmx_secondary_names,
+				  VMX_SEC_NR, vmx_caps.secondary));
 }

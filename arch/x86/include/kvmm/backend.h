@@ -35,6 +35,10 @@ struct kvmm_backend {
 extern const struct kvmm_backend kvmm_svm_backend;
 extern const struct kvmm_backend kvmm_vmx_backend;
 
+const char *kvmm_feature_list(char *buf, size_t size,
+			      const char *const *names, unsigned int nr,
+			      u32 mask);
+
 /* The backend in use; set once in kvmm_arch_init(). */
 extern const struct kvmm_backend_ops *kvmm_ops;
 

@@ -84,20 +84,6 @@ static bool device_present(void)
 	return !stat(kvm_dev_path(), &st) && S_ISCHR(st.st_mode);
 }
 
-static int device_api_version(void)
-{
-	int fd = open(kvm_dev_path(), O_RDWR | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = __kvm_ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (ret < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static void check_allocations(struct cycle_stats *s, unsigned int cycle)
 {
 	unsigned long long objects, bytes;
@@ -153,7 +139,7 @@ static bool cycle(struct cycle_stats *s, unsigned int n, bool kvmm)
 				kvm_dev_path());
 	}
 
-	ret = device_api_version();
+	ret = kvm_dev_api_version();
 	if (ret != KVM_API_VERSION) {
 		pr_info("cycle %u: KVM_GET_API_VERSION gave %d (%s)", n, ret,
 			ret < 0 ? errno_name(-ret) : "wrong version");

@@ -56,21 +56,6 @@ static unsigned int kvmm_own_lines(void)
 	return n;
 }
 
-/* KVM_GET_API_VERSION through a fresh open of the device; -errno on error. */
-static int device_api_version(void)
-{
-	int fd = open(kvm_dev_path(), O_RDWR | O_CLOEXEC);
-	int ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = __kvm_ioctl(fd, KVM_GET_API_VERSION, 0);
-	if (ret < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static bool device_absent(void)
 {
 	struct stat st;
@@ -255,7 +240,7 @@ static void test_virt(long taint0)
 	if (!ret)
 		ret = ref_load(ref_paths.nr);
 	if (!ret) {
-		ret = device_api_version();
+		ret = kvm_dev_api_version();
 		if (ret != KVM_API_VERSION)
 			pr_info("reference: KVM_GET_API_VERSION gave %d", ret);
 	}
@@ -282,7 +267,7 @@ static void test_virt(long taint0)
 	}
 	ksft_test_result(ret == -EBUSY && i == 1, "kvmm_refused_ebusy");
 
-	ret = device_api_version();
+	ret = kvm_dev_api_version();
 	if (ret != KVM_API_VERSION)
 		pr_info("reference after kvmm's refusal: KVM_GET_API_VERSION gave %d",
 			ret);
@@ -317,7 +302,7 @@ static void test_virt(long taint0)
 	}
 	ksft_test_result(ret == -EBUSY, "vendor_refused_ebusy");
 
-	ret = device_api_version();
+	ret = kvm_dev_api_version();
 	if (ret != KVM_API_VERSION)
 		pr_info("kvmm after the vendor module's refusal: KVM_GET_API_VERSION gave %d",
 			ret);

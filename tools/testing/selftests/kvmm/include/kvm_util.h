@@ -68,6 +68,11 @@ int open_kvm_dev_path_or_exit(void);
 
 /* KVM_CHECK_EXTENSION on a fresh system fd; asserts the answer is >= 0. */
 unsigned int kvm_check_cap(long cap);
+/*
+ * KVM_GET_API_VERSION through a fresh open of the device; -errno when the
+ * open or the ioctl fails (never asserts: for module life-cycle tests).
+ */
+int kvm_dev_api_version(void);
 /* Same on an open fd, returning the raw result (-1 and errno on error). */
 int __kvm_check_cap(int fd, long cap);
 

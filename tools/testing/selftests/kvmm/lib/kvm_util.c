@@ -88,3 +88,17 @@ const char *kvm_cap_name(long cap)
 			return cap_names[i].name;
 	return NULL;
 }
+
+int kvm_dev_api_version(void)
+{
+	int fd = open(kvm_dev_path(), O_RDWR | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = __kvm_ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (ret < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}

@@ -14,7 +14,10 @@
 # Ends with one line "N passed, N failed, N skipped"; exits non-zero when
 # anything failed.  Logs stay in build/hosts/<config>-<mode>/.
 # Environment: KDIR (kernel headers), KVMM_CYCLES (load/unload cycles),
-# KVMM_JOBS (hosts booted at once, default 1).
+# KVMM_JOBS (hosts booted at once, default 1), KVMM_TESTS (run only these
+# selftests, e.g. "irq_injection hostile"), KVMM_EMU_LOCK (lock file that
+# keeps emulators of several check.sh runs from overlapping; default
+# /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -97,13 +100,20 @@ boot_host() {
 	export KVMM_CYCLES=${KVMM_CYCLES:-100}
 	export KVMM_RUN_DEMO=$run
 	export KVMM_RUN_BENCH=$bench
+	export KVMM_TESTS="${KVMM_TESTS:-}"
 	ENV
 	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
 		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \
 		$refs || { echo 1 > "$out/status"; return; }
 	rm -rf "$out/stage"
 
-	local start=$SECONDS rc
+	# Two emulators on two cores starve each other (see below): runs
+	# from other check.sh invocations wait for the lock.
+	local start rc lock=${KVMM_EMU_LOCK:-/tmp/kvmm-emulator.lock}
+	if [ "${KVMM_JOBS:-1}" = 1 ]; then
+		exec 9>"$lock" && flock 9
+	fi
+	start=$SECONDS
 	if [ "$EMU" = qemu ]; then
 		"$here/qemu-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
 			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \
@@ -118,6 +128,7 @@ boot_host() {
 			--workdir "$out/bochs" >"$out/emulator.log" 2>&1
 		rc=$?
 	fi
+	exec 9>&-
 	echo $rc > "$out/status"
 	echo $((SECONDS - start)) > "$out/seconds"
 }
@@ -145,7 +156,11 @@ report_host() {
 		p=$((p - s))
 		echo "$results" | sed -n 's/^\(not ok\|ok\) [0-9]* selftests: kvmm: /  \1 /p'
 		local want
-		want=$(wc -w < "$top/build/selftests/tests.txt")
+		if [ -n "${KVMM_TESTS:-}" ]; then
+			want=$(echo "$KVMM_TESTS" | wc -w)
+		else
+			want=$(wc -w < "$top/build/selftests/tests.txt")
+		fi
 		if [ $((p + f + s)) -ne "$want" ]; then
 			bad="$bad only $((p + f + s)) of $want tests reported;"
 			f=$((f + 1))

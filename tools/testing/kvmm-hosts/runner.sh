@@ -44,7 +44,7 @@ if [ "$KVMM_RUN_DEMO" = 1 ]; then
 	return 0 2>/dev/null || exit 0
 fi
 
-tests=$(cat /kvmm/tests/tests.txt)
+tests=${KVMM_TESTS:-$(cat /kvmm/tests/tests.txt)}
 n=$(echo "$tests" | wc -w)
 echo "TAP version 13"
 echo "1..$n"

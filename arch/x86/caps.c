@@ -23,6 +23,7 @@
 
 static const long kvmm_guest_caps[] = {
 	[KVM_CAP_USER_MEMORY]			= 1,
+	[KVM_CAP_USER_NMI]			= 1,
 	[KVM_CAP_EXT_CPUID]			= 1,
 	[KVM_CAP_SET_TSS_ADDR]			= 1,
 	[KVM_CAP_READONLY_MEM]			= 1,

@@ -3,11 +3,15 @@
  * Events for the guest without an in-kernel irqchip: exceptions raised by
  * kvmm or set by userspace, external interrupts from KVM_INTERRUPT, the
  * interrupt window (request_interrupt_window, KVM_EXIT_IRQ_WINDOW_OPEN,
- * ready_for_interrupt_injection) and KVM_GET/SET_VCPU_EVENTS.
+ * ready_for_interrupt_injection), NMIs from KVM_NMI and
+ * KVM_GET/SET_VCPU_EVENTS.
  *
- * NMIs (KVM_NMI) are not offered yet: KVM_CAP_USER_NMI is 0 and
- * KVM_SET_VCPU_EVENTS refuses a pending or injected NMI.
+ * An event is 'injected' from the moment it is chosen for delivery until
+ * the CPU delivered it; one that an exit interrupted is delivered again
+ * first.  Only then may a new event be chosen, in the CPU's priority
+ * order (SDM 3A 6.9): an NMI before a maskable interrupt.
  */
+#include <linux/smp.h>
 #include <linux/kvm.h>
 #include <linux/uaccess.h>
 #include <asm/trapnr.h>
@@ -46,17 +50,64 @@ static bool kvmm_wants_irq_window(struct kvmm_vcpu *vcpu)
 	return READ_ONCE(vcpu->run->request_interrupt_window);
 }
 
+static bool kvmm_event_in_delivery(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	return a->exception.injected || a->nmi.injected ||
+	       a->interrupt.injected;
+}
+
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu)
 {
 	return kvmm_ops->interrupt_allowed(vcpu) &&
-	       !vcpu->arch.interrupt.injected &&
-	       !vcpu->arch.exception.injected;
+	       !kvmm_event_in_delivery(vcpu);
 }
 
-/* Before entry, interrupts off. */
+/*
+ * Queue one NMI.  At most two can wait: one to be delivered and one
+ * latched behind it; while an NMI is in progress (blocked until its IRET,
+ * or being delivered) only the latched one (SDM 3A 6.7.1).  Further NMIs
+ * collapse into those, as on hardware and in KVM.
+ */
+static void kvmm_x86_queue_nmi(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	u8 limit = 2;
+
+	if (a->nmi.injected || kvmm_ops->get_nmi_mask(vcpu))
+		limit = 1;
+	a->nmi.pending = min_t(u8, a->nmi.pending + 1, limit);
+}
+
+/* KVM_NMI (api.rst 4.60): queue an NMI, delivered at a following entry. */
+long kvmm_x86_nmi(struct kvmm_vcpu *vcpu)
+{
+	kvmm_x86_queue_nmi(vcpu);
+	return 0;
+}
+
+/*
+ * Before entry, interrupts off.  A pending NMI is injected when nothing
+ * else is in delivery and the guest does not block NMIs.  When it must
+ * wait behind an exception or interrupt being delivered, a self-IPI makes
+ * the guest exit right after that delivery, so the NMI is not held back
+ * until some unrelated exit; the other reasons to wait (NMI blocking,
+ * interrupt shadow) are the backend's to watch (inject_events).
+ */
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu)
 {
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	if (a->nmi.pending && !kvmm_event_in_delivery(vcpu) &&
+	    kvmm_ops->nmi_allowed(vcpu)) {
+		a->nmi.pending--;
+		a->nmi.injected = true;
+		vcpu->stat.nmi_injections++;
+	}
 	kvmm_ops->inject_events(vcpu, kvmm_wants_irq_window(vcpu));
+	if (a->nmi.pending && (a->exception.injected || a->interrupt.injected))
+		smp_send_reschedule(smp_processor_id());
 }
 
 /*
@@ -85,6 +136,9 @@ void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *out)
 	ev.interrupt.injected = a->interrupt.injected;
 	ev.interrupt.nr = a->interrupt.nr;
 	ev.interrupt.shadow = a->interrupt_shadow;
+	ev.nmi.injected = a->nmi.injected;
+	ev.nmi.pending = a->nmi.pending != 0;
+	ev.nmi.masked = kvmm_ops->get_nmi_mask(vcpu);
 	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
 	*out = ev;
 }
@@ -123,10 +177,7 @@ int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 	if ((ev.exception.injected || ev.exception.pending) &&
 	    (ev.exception.nr > 31 || ev.exception.nr == X86_TRAP_NMI))
 		return -EINVAL;
-	/* No NMI support yet, and no SMM. */
-	if (ev.nmi.injected ||
-	    ((ev.flags & KVM_VCPUEVENT_VALID_NMI_PENDING) && ev.nmi.pending))
-		return -EINVAL;
+	/* No SMM. */
 	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && ev.smi.smm)
 		return -EINVAL;
 
@@ -136,6 +187,11 @@ int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 	a->exception.error_code = ev.exception.error_code;
 	a->interrupt.injected = ev.interrupt.injected;
 	a->interrupt.nr = ev.interrupt.nr;
+	/* As KVM: the fields are booleans, any non-zero value counts as 1. */
+	a->nmi.injected = !!ev.nmi.injected;
+	if (ev.flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		a->nmi.pending = !!ev.nmi.pending;
+	kvmm_ops->set_nmi_mask(vcpu, ev.nmi.masked);
 	if (ev.flags & KVM_VCPUEVENT_VALID_SHADOW) {
 		a->interrupt_shadow = ev.interrupt.shadow &
 			(KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);

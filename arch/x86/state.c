@@ -245,6 +245,11 @@ static long fn##_ioctl(struct file *filp, unsigned long arg)		\
 {									\
 	return kvmm_x86_##fn(filp_vcpu(filp), (void __user *)arg);	\
 }
+static long nmi_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_nmi(filp_vcpu(filp));
+}
+
 VCPU_ARG_IOCTL(get_fpu)
 VCPU_ARG_IOCTL(set_fpu)
 VCPU_ARG_IOCTL(get_debugregs)
@@ -265,6 +270,7 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_SET_DEBUGREGS, set_debugregs_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_TRANSLATE, translate_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_INTERRUPT, interrupt_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_NMI, nmi_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_VCPU_EVENTS, get_vcpu_events_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_VCPU_EVENTS, set_vcpu_events_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_XCRS, get_xcrs_ioctl, KVMM_LOCK_VCPU),

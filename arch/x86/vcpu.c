@@ -78,6 +78,7 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu)
 	a->complete_userspace = NULL;
 	memset(&a->exception, 0, sizeof(a->exception));
 	memset(&a->interrupt, 0, sizeof(a->interrupt));
+	memset(&a->nmi, 0, sizeof(a->nmi));
 	a->interrupt_shadow = 0;
 
 	a->sg_valid = BIT(KVMM_SG_NR) - 1;

@@ -113,6 +113,8 @@ struct kvmm_vcpu {
 		u64 signal_exits;
 		u64 irq_exits;
 		u64 npf_exits;
+		u64 nmi_injections;
+		u64 nmi_window_exits;
 	} stat;
 
 	struct kvmm_arch_vcpu arch;

@@ -8,6 +8,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
+#include <linux/percpu.h>
+#include <asm/debugreg.h>
+#include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
@@ -22,18 +25,61 @@ static struct vmcb *vmcb_of(struct kvmm_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb;
 }
 
+/* #DB intercept bit (exception vector 1, table B-1 offset 008h). */
+#define SVM_I_EXCP_DB	SVM_ICPT(SVM_ICPT_EXCP, X86_TRAP_DB)
+
+/*
+ * Exit after the next guest instruction: RFLAGS.TF with #DB intercepted.
+ * RF is set too, so that the instruction does not hit an instruction
+ * breakpoint a second time (SDM 3B 17.3.1.1).
+ */
+static void svm_nmi_singlestep(struct kvmm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (svm->nmi_singlestep)
+		return;
+	svm->nmi_singlestep = true;
+	svm->nmi_singlestep_flags = vcpu->arch.rflags &
+				    (X86_EFLAGS_TF | X86_EFLAGS_RF);
+	vcpu->arch.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
+	vmcb_set_intercept(svm->vmcb, SVM_I_EXCP_DB);
+}
+
+/* Any exit ends the single step: give the guest its own flags back. */
+static void svm_nmi_singlestep_done(struct kvmm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	if (!svm->nmi_singlestep)
+		return;
+	svm->nmi_singlestep = false;
+	vcpu->arch.rflags = (vcpu->arch.rflags &
+			     ~(X86_EFLAGS_TF | X86_EFLAGS_RF)) |
+			    svm->nmi_singlestep_flags;
+	vmcb_clr_intercept(svm->vmcb, SVM_I_EXCP_DB);
+}
+
 /*
  * Program the pending event for the next VMRUN (EVENTINJ, APM 15.20):
- * an exception first, else an external interrupt.  EVENTINJ bypasses
- * RFLAGS.IF, as KVM's userspace-irqchip injection does: userspace checks
- * ready_for_interrupt_injection.  For the interrupt window, a virtual
- * interrupt (V_IRQ, TPR ignored) makes the CPU exit with VINTR as soon as
- * the guest could take an interrupt (15.21.4).
+ * an exception first, else an NMI, else an external interrupt.  EVENTINJ
+ * bypasses RFLAGS.IF, as KVM's userspace-irqchip injection does:
+ * userspace checks ready_for_interrupt_injection.  For the interrupt
+ * window, a virtual interrupt (V_IRQ, TPR ignored) makes the CPU exit
+ * with VINTR as soon as the guest could take an interrupt (15.21.4).
+ *
+ * SVM leaves NMI blocking to the hypervisor (15.20: EVENTINJ of an NMI
+ * does not block further NMIs): kvmm marks the vCPU NMI-masked when it
+ * injects one and intercepts IRET to see it end.  An NMI that waits for
+ * that IRET to complete, or for an interrupt shadow to end, single-steps
+ * the guest one instruction.  Waiting behind another event is the core's
+ * (a self-IPI): TF would be pushed in that event's frame.
  */
 void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct vmcb *vmcb = vmcb_of(vcpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 	u64 inj = 0;
 
 	if (a->exception.injected) {
@@ -41,10 +87,23 @@ void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window)
 		if (a->exception.has_error_code)
 			inj |= SVM_EVTINJ_VALID_ERR |
 			       (u64)a->exception.error_code << 32;
+	} else if (a->nmi.injected) {
+		inj = X86_TRAP_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
+		svm->nmi_masked = true;
+		svm->nmi_iret_seen = false;
 	} else if (a->interrupt.injected) {
 		inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
 	}
 	vmcb->control.event_inj = inj;
+
+	if (svm->nmi_masked && !svm->nmi_iret_seen)
+		vmcb_set_intercept(vmcb, SVM_I_IRET);
+	else
+		vmcb_clr_intercept(vmcb, SVM_I_IRET);
+	if (a->nmi.pending && !inj &&
+	    (svm->nmi_iret_seen ||
+	     (vmcb->control.int_state & SVM_INT_STATE_SHADOW)))
+		svm_nmi_singlestep(vcpu);
 
 	if (irq_window && !inj && !svm_interrupt_allowed(vcpu)) {
 		vmcb->control.int_ctl |= SVM_INT_CTL_V_IRQ |
@@ -71,6 +130,26 @@ bool svm_interrupt_allowed(struct kvmm_vcpu *vcpu)
 	       !(vmcb_of(vcpu)->control.int_state & SVM_INT_STATE_SHADOW);
 }
 
+/* The guest runs with GIF=1 always (no nested SVM). */
+bool svm_nmi_allowed(struct kvmm_vcpu *vcpu)
+{
+	return !to_svm(vcpu)->nmi_masked &&
+	       !(vmcb_of(vcpu)->control.int_state & SVM_INT_STATE_SHADOW);
+}
+
+bool svm_get_nmi_mask(struct kvmm_vcpu *vcpu)
+{
+	return to_svm(vcpu)->nmi_masked;
+}
+
+void svm_set_nmi_mask(struct kvmm_vcpu *vcpu, bool masked)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	svm->nmi_masked = masked;
+	svm->nmi_iret_seen = false;
+}
+
 void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow)
 {
 	struct vmcb *vmcb = vmcb_of(vcpu);
@@ -82,18 +161,27 @@ void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow)
 }
 
 /*
- * After #VMEXIT: an event whose delivery the exit interrupted is in
- * EXITINTINFO (15.7.2) and goes back in the queue; anything else was
- * delivered.  A software interrupt (INTn) is not re-injected: RIP still
- * points at the instruction, which runs again.
+ * After #VMEXIT, with RIP and RFLAGS read back: an event whose delivery
+ * the exit interrupted is in EXITINTINFO (15.7.2) and goes back in the
+ * queue; anything else was delivered.  A software interrupt (INTn) is not
+ * re-injected: RIP still points at the instruction, which runs again.
+ * An IRET seen by the intercept has completed once RIP moved on.
  */
 void svm_complete_events(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct vmcb *vmcb = vmcb_of(vcpu);
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 	u64 info = vmcb->control.exit_int_info;
 
+	svm_nmi_singlestep_done(vcpu);
+	if (svm->nmi_iret_seen && a->rip != svm->nmi_iret_rip) {
+		svm->nmi_masked = false;
+		svm->nmi_iret_seen = false;
+	}
+
 	a->exception.injected = false;
+	a->nmi.injected = false;
 	a->interrupt.injected = false;
 	a->interrupt_shadow = (vmcb->control.int_state & SVM_INT_STATE_SHADOW) ?
 			      KVM_X86_SHADOW_INT_MOV_SS : 0;
@@ -104,6 +192,9 @@ void svm_complete_events(struct kvmm_vcpu *vcpu)
 		kvmm_x86_queue_exception(vcpu, info & SVM_EVTINJ_VEC_MASK,
 					 info & SVM_EVTINJ_VALID_ERR,
 					 info >> 32);
+		break;
+	case SVM_EVTINJ_TYPE_NMI:
+		a->nmi.injected = true;
 		break;
 	case SVM_EVTINJ_TYPE_INTR:
 		a->interrupt.injected = true;
@@ -199,6 +290,37 @@ static int svm_exit_intr(struct kvmm_vcpu *vcpu)
 static int svm_exit_vintr(struct kvmm_vcpu *vcpu)
 {
 	svm_clear_vintr(vcpu);
+	return 1;
+}
+
+/*
+ * IRET while NMIs are blocked, intercepted before it runs (15.21.1
+ * "... IRET ... intercept"): remember where it is; the blocking ends at
+ * the first exit after it completed (svm_complete_events).
+ */
+static int svm_exit_iret(struct kvmm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	vcpu->stat.nmi_window_exits++;
+	svm->nmi_iret_seen = true;
+	svm->nmi_iret_rip = vcpu->arch.rip;
+	vmcb_clr_intercept(svm->vmcb, SVM_I_IRET);
+	return 1;
+}
+
+/*
+ * #DB is intercepted only while kvmm single-steps the guest for an NMI
+ * window (svm_nmi_singlestep).  The step is over (svm_complete_events
+ * restored the guest's TF); a #DB the guest would have taken anyway,
+ * because it single-steps itself, is delivered to it.
+ */
+static int svm_exit_db(struct kvmm_vcpu *vcpu)
+{
+	if (vcpu->arch.rflags & X86_EFLAGS_TF) {
+		vcpu->arch.dr6 |= DR_STEP;
+		kvmm_x86_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+	}
 	return 1;
 }
 
@@ -353,11 +475,13 @@ static int svm_exit_npf(struct kvmm_vcpu *vcpu)
 
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = svm_exit_dr,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = svm_exit_db,
 	[SVM_EXIT_INTR]		= svm_exit_intr,
 	[SVM_EXIT_NMI]		= svm_exit_nop,
 	[SVM_EXIT_SMI]		= svm_exit_nop,
 	[SVM_EXIT_VINTR]	= svm_exit_vintr,
 	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
+	[SVM_EXIT_IRET]		= svm_exit_iret,
 	[SVM_EXIT_HLT]		= svm_exit_hlt,
 	[SVM_EXIT_INVD]		= svm_exit_invd,
 	[SVM_EXIT_WBINVD]	= svm_exit_wbinvd,

@@ -79,11 +79,11 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 		return -EIO;
 	}
 
-	svm_complete_events(vcpu);
 	a->regs[KVMM_REG_RAX] = vmcb->save.rax;
 	a->regs[KVMM_REG_RSP] = vmcb->save.rsp;
 	a->rip = vmcb->save.rip;
 	a->rflags = vmcb->save.rflags;
+	svm_complete_events(vcpu);
 	/* Everything else is read from the VMCB when someone asks. */
 	a->sg_valid = 0;
 	return 0;

@@ -25,6 +25,9 @@ static const struct kvmm_backend_ops svm_ops = {
 	.set_msr		= svm_set_msr,
 	.inject_events		= svm_inject_events,
 	.interrupt_allowed	= svm_interrupt_allowed,
+	.nmi_allowed		= svm_nmi_allowed,
+	.get_nmi_mask		= svm_get_nmi_mask,
+	.set_nmi_mask		= svm_set_nmi_mask,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
 };
 

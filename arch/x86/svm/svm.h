@@ -55,6 +55,24 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	u64 vmcb_pa;
 	bool flush_tlb;		/* flush this ASID at the next VMRUN */
+
+	/*
+	 * NMI blocking, which SVM does not track for its guest (without
+	 * vNMI): set when kvmm injects an NMI, cleared once the guest's
+	 * IRET completed.  The IRET intercept fires before the IRET runs,
+	 * so it only records where the IRET is; blocking ends at the first
+	 * exit with RIP elsewhere.
+	 */
+	bool nmi_masked;
+	bool nmi_iret_seen;
+	unsigned long nmi_iret_rip;
+	/*
+	 * To exit after one guest instruction (an NMI waits for an IRET or
+	 * an interrupt shadow to end), kvmm sets RFLAGS.TF and intercepts
+	 * #DB; the guest's own TF and RF are kept here meanwhile.
+	 */
+	bool nmi_singlestep;
+	unsigned long nmi_singlestep_flags;
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmm_vcpu *vcpu)
@@ -84,6 +102,9 @@ int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len);
 void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window);
 void svm_clear_vintr(struct kvmm_vcpu *vcpu);
 bool svm_interrupt_allowed(struct kvmm_vcpu *vcpu);
+bool svm_nmi_allowed(struct kvmm_vcpu *vcpu);
+bool svm_get_nmi_mask(struct kvmm_vcpu *vcpu);
+void svm_set_nmi_mask(struct kvmm_vcpu *vcpu, bool masked);
 void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow);
 void svm_complete_events(struct kvmm_vcpu *vcpu);
 

@@ -114,6 +114,9 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	vmcb->save.dr6 = 0xffff0ff0;
 	vmcb->save.dr7 = 0x400;
 	svm->flush_tlb = true;
+	svm->nmi_masked = false;
+	svm->nmi_iret_seen = false;
+	svm->nmi_singlestep = false;
 }
 
 int svm_vcpu_create(struct kvmm_vcpu *vcpu)

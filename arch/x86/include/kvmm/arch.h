@@ -92,6 +92,16 @@ struct kvmm_arch_vcpu {
 		bool injected;
 		u8 nr;
 	} interrupt;
+	/*
+	 * NMIs: 'injected' as above; 'pending' counts KVM_NMIs not yet
+	 * injected, at most one behind an NMI in progress (SDM 3A 6.7.1:
+	 * one NMI runs, one more is latched).  NMI blocking (from delivery
+	 * to the next IRET) is the backend's: get_nmi_mask/set_nmi_mask.
+	 */
+	struct {
+		bool injected;
+		u8 pending;
+	} nmi;
 	u8 interrupt_shadow;	/* KVM_X86_SHADOW_INT_*, valid outside guest */
 
 	/* Port I/O waiting for userspace (KVM_EXIT_IO). */

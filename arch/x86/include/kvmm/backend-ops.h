@@ -77,6 +77,17 @@ KVMM_BACKEND_OP_OPTIONAL(void, inject_events,
 KVMM_BACKEND_OP_OPTIONAL(bool, interrupt_allowed, (struct kvmm_vcpu *vcpu))
 KVMM_BACKEND_OP_OPTIONAL(void, set_interrupt_shadow,
 			 (struct kvmm_vcpu *vcpu, u8 shadow))
+/*
+ * NMIs.  nmi_allowed: no NMI blocking and no interrupt shadow, an NMI
+ * can be injected now.  get/set_nmi_mask: NMI blocking, which lasts from
+ * an NMI's delivery to the guest's next IRET.  inject_events injects
+ * arch.nmi when 'injected' and, while one is 'pending', arranges an exit
+ * as soon as it could be injected.
+ */
+KVMM_BACKEND_OP_OPTIONAL(bool, nmi_allowed, (struct kvmm_vcpu *vcpu))
+KVMM_BACKEND_OP_OPTIONAL(bool, get_nmi_mask, (struct kvmm_vcpu *vcpu))
+KVMM_BACKEND_OP_OPTIONAL(void, set_nmi_mask,
+			 (struct kvmm_vcpu *vcpu, bool masked))
 /* Flush this vCPU's TLB entries (guest and second level) at next entry. */
 KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
 

@@ -50,6 +50,7 @@ int kvmm_x86_exit_dr(struct kvmm_vcpu *vcpu, bool write, int dr, int gpr,
 void kvmm_x86_queue_exception(struct kvmm_vcpu *vcpu, u8 nr, bool has_error,
 			      u32 error_code);
 long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_nmi(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu);
 int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);

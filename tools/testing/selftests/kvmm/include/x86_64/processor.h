@@ -76,6 +76,10 @@
 #define GDT_ENTRIES		8
 
 /* Registers saved by the exception entry code, lowest address first. */
+/* In handlers.S: 256 IDT entry stubs, IDT_STUB_SIZE bytes apart. */
+extern const uint8_t idt_stubs[];
+#define IDT_STUB_SIZE		16
+
 struct ex_regs {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rdi, rsi, rbp, rbx, rdx, rcx, rax;

@@ -26,10 +26,6 @@
 #define STACK_PAGES		8
 #define IDENTITY_MAP_GIB	4
 
-/* In handlers.S: 256 entry stubs, IDT_STUB_SIZE bytes apart. */
-extern const uint8_t idt_stubs[];
-#define IDT_STUB_SIZE		16
-
 /* ---- the test binary as guest image ---- */
 
 struct image_seg {

@@ -230,6 +230,63 @@ static u8 emul_mode(struct kvmm_arch_vcpu *a)
 
 static int kvmm_emulate_complete(struct kvmm_vcpu *vcpu);
 
+/* The emulator's view of the vCPU, from the cached state. */
+static void emul_init(struct kvmm_vcpu *vcpu, struct x86_emu *emu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	memset(emu, 0, sizeof(*emu));
+	emu->ops = &kvmm_emu_ops;
+	emu->ctx = vcpu;
+	memcpy(emu->regs, a->regs, sizeof(emu->regs));
+	emu->rip = a->rip;
+	emu->rflags = a->rflags;
+	emu->mode = emul_mode(a);
+	emu->seg_base[X86_SEG_ES] = a->segs[KVMM_SEG_ES].base;
+	emu->seg_base[X86_SEG_CS] = a->segs[KVMM_SEG_CS].base;
+	emu->seg_base[X86_SEG_SS] = a->segs[KVMM_SEG_SS].base;
+	emu->seg_base[X86_SEG_DS] = a->segs[KVMM_SEG_DS].base;
+	emu->seg_base[X86_SEG_FS] = a->segs[KVMM_SEG_FS].base;
+	emu->seg_base[X86_SEG_GS] = a->segs[KVMM_SEG_GS].base;
+}
+
+/*
+ * Decode the instruction at CS:RIP that an intercept reported as @op
+ * (X86_OP_CPUID, ...), when the hardware does not give its length or
+ * operands (SVM without NRIP save or decode assists).  The one decoder
+ * the emulator uses, so prefixes and REX count as on hardware.  Returns
+ * 1 with @insn and the RIP after it (@next_rip) filled; 1 with @insn->len = 0 and an exception queued
+ * when decoding faults (LOCK: #UD; over 15 bytes: #GP); 0 with an
+ * emulation-failure exit when the bytes are not an @op (the guest
+ * changed them, or kvmm misread them), never a guess.
+ */
+int kvmm_x86_decode_intercepted(struct kvmm_vcpu *vcpu, u8 op,
+				struct x86_insn *insn, unsigned long *next_rip)
+{
+	u8 bytes[X86_MAX_INSN_LEN];
+	struct x86_emu emu;
+	int n, r;
+
+	emul_init(vcpu, &emu);
+	n = kvmm_x86_fetch_insn(vcpu, bytes);
+	r = x86_decode(&emu, bytes, n, insn);
+	if (r == X86EMU_OK && insn->op == op) {
+		*next_rip = x86_insn_next_rip(&emu, insn);
+		return 1;
+	}
+	if (r == X86EMU_EXCEPTION) {
+		insn->len = 0;
+		kvmm_x86_queue_exception(vcpu, emu.exception.vector,
+					 emu.exception.has_error_code,
+					 emu.exception.error_code);
+		return 1;
+	}
+	return kvmm_x86_exit_emulation_failure(vcpu, vcpu->arch.rip, n,
+					       bytes, n);
+}
+
 /*
  * Emulate the instruction at CS:RIP.  Returns the exit contract: 1 to
  * re-enter, 0 with kvm_run filled (MMIO/IO exit or emulation failure).
@@ -237,22 +294,10 @@ static int kvmm_emulate_complete(struct kvmm_vcpu *vcpu);
 int kvmm_x86_emulate(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	struct x86_emu emu = { .ops = &kvmm_emu_ops, .ctx = vcpu };
+	struct x86_emu emu;
 	int r;
 
-	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
-	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
-	memcpy(emu.regs, a->regs, sizeof(emu.regs));
-	emu.rip = a->rip;
-	emu.rflags = a->rflags;
-	emu.mode = emul_mode(a);
-	emu.seg_base[X86_SEG_ES] = a->segs[KVMM_SEG_ES].base;
-	emu.seg_base[X86_SEG_CS] = a->segs[KVMM_SEG_CS].base;
-	emu.seg_base[X86_SEG_SS] = a->segs[KVMM_SEG_SS].base;
-	emu.seg_base[X86_SEG_DS] = a->segs[KVMM_SEG_DS].base;
-	emu.seg_base[X86_SEG_FS] = a->segs[KVMM_SEG_FS].base;
-	emu.seg_base[X86_SEG_GS] = a->segs[KVMM_SEG_GS].base;
-
+	emul_init(vcpu, &emu);
 	a->emul_posted = false;
 	r = x86_emulate_insn(&emu);
 

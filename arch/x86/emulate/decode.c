@@ -63,6 +63,8 @@ enum opnd_size {
 #define D_ONLY64	(1u << 3)	/* this meaning is 64-bit only */
 #define D_NO64		(1u << 4)	/* #UD in 64-bit mode */
 #define D_NOSRC		(1u << 5)	/* group entry: no source */
+#define D_MOD3		(1u << 6)	/* register form (mod = 3) only: the
+					 * op comes from its own table */
 
 struct op_desc {
 	u8 op;		/* enum x86_op */
@@ -173,15 +175,34 @@ static const struct op_desc one_byte[256] = {
 	[0xc7] = GROUP(GRP11, O_Ev, O_Iz, 0),
 	[0xf6] = GROUP(GRP3, O_Eb, O_Ib, 0),
 	[0xf7] = GROUP(GRP3, O_Ev, O_Iz, 0),
+	[0xf4] = { X86_OP_HLT },
 	[0xfe] = GROUP(GRP4, O_Eb, 0, 0),
 	[0xff] = GROUP(GRP5, O_Ev, 0, 0),
 };
 
+/*
+ * MOV to/from DRn (0F 21, 0F 23) always has a register operand: the mod
+ * bits are ignored (SDM Vol. 2B "MOV - Move to/from Debug Registers"), so
+ * no displacement follows and no operand is decoded here.
+ */
 static const struct op_desc two_byte[256] = {
+	[0x01] = { X86_OP_NONE, 0, 0, D_MODRM | D_MOD3 },	/* group 7 */
+	[0x08] = { X86_OP_INVD },
+	[0x09] = { X86_OP_WBINVD },
+	[0x21] = { X86_OP_MOV_FROM_DR, 0, 0, D_MODRM },
+	[0x23] = { X86_OP_MOV_TO_DR, 0, 0, D_MODRM },
+	[0x30] = { X86_OP_WRMSR },
+	[0x32] = { X86_OP_RDMSR },
+	[0xa2] = { X86_OP_CPUID },
 	[0xb6] = { X86_OP_MOVZX, O_Gv, O_Eb, D_MODRM },
 	[0xb7] = { X86_OP_MOVZX, O_Gv, O_Ew, D_MODRM },
 	[0xbe] = { X86_OP_MOVSX, O_Gv, O_Eb, D_MODRM },
 	[0xbf] = { X86_OP_MOVSX, O_Gv, O_Ew, D_MODRM },
+};
+
+/* Group 7 (0F 01) register forms, by ModRM & 0x3f (SDM Vol. 2D A.4). */
+static const u8 group7_mod3[64] = {
+	[0x11] = X86_OP_XSETBV,		/* 0F 01 D1 */
 };
 
 /* A cursor over the instruction bytes. */
@@ -475,7 +496,7 @@ static int decode_insn(struct x86_emu *emu, const u8 *bytes,
 		d = one_byte[opcode];
 	}
 
-	if (d.op == X86_OP_NONE && !(d.flags & D_GROUP))
+	if (d.op == X86_OP_NONE && !(d.flags & (D_GROUP | D_MOD3)))
 		return X86EMU_UNHANDLEABLE;
 	if ((d.flags & D_ONLY64) && !long64)
 		return X86EMU_UNHANDLEABLE;
@@ -489,6 +510,13 @@ static int decode_insn(struct x86_emu *emu, const u8 *bytes,
 		insn->has_modrm = true;
 	}
 	flags = d.flags;
+	if (d.flags & D_MOD3) {
+		if ((insn->modrm >> 6) != 3)
+			return X86EMU_UNHANDLEABLE;
+		d.op = group7_mod3[insn->modrm & 0x3f];
+		if (d.op == X86_OP_NONE)
+			return X86EMU_UNHANDLEABLE;
+	}
 	if (d.flags & D_GROUP) {
 		const struct group_desc *g;
 

@@ -121,6 +121,21 @@ enum x86_op {
 	X86_OP_LODS,
 	X86_OP_INS,
 	X86_OP_OUTS,
+	/*
+	 * Decoded, never executed: instructions the hypervisor intercepts
+	 * and carries out itself, decoded for their length and operands
+	 * when the hardware does not say (SVM without NRIP save or decode
+	 * assists).  x86_emulate_insn() returns X86EMU_UNHANDLEABLE.
+	 */
+	X86_OP_HLT,
+	X86_OP_CPUID,
+	X86_OP_INVD,
+	X86_OP_WBINVD,
+	X86_OP_RDMSR,
+	X86_OP_WRMSR,
+	X86_OP_MOV_FROM_DR,	/* ModRM.reg = DR, ModRM.rm = GPR */
+	X86_OP_MOV_TO_DR,
+	X86_OP_XSETBV,
 	X86_OP_NR,
 };
 
@@ -314,6 +329,12 @@ struct x86_emu {
  */
 int x86_decode(struct x86_emu *emu, const u8 *bytes, unsigned int len,
 	       struct x86_insn *insn);
+
+/*
+ * RIP after the decoded @insn, wrapped as x86_emulate_insn() wraps it:
+ * at 16 bits in 16-bit modes and 32 bits in 32-bit mode.
+ */
+u64 x86_insn_next_rip(const struct x86_emu *emu, const struct x86_insn *insn);
 
 /*
  * Fetch, decode and execute the instruction at CS:RIP.  On X86EMU_OK the

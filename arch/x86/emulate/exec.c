@@ -520,6 +520,11 @@ static u64 ip_mask(const struct x86_emu *emu)
 	}
 }
 
+u64 x86_insn_next_rip(const struct x86_emu *emu, const struct x86_insn *insn)
+{
+	return (emu->rip + insn->len) & ip_mask(emu);
+}
+
 /*
  * Fetch more instruction bytes: up to the end of the current page, and
  * never more than 15 in all.

@@ -15,6 +15,7 @@
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
+#include "../emulate/emulate.h"
 #include "svm.h"
 #include "vmcb.h"
 
@@ -205,78 +206,38 @@ void svm_complete_events(struct kvmm_vcpu *vcpu)
 	}
 }
 
-static bool is_legacy_prefix(u8 b)
-{
-	switch (b) {
-	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
-		return true;
-	}
-	return false;
-}
-
-static int svm_emulation_failure(struct kvmm_vcpu *vcpu, const u8 *bytes,
-				 int n)
-{
-	return kvmm_x86_exit_emulation_failure(vcpu,
-					       vmcb_of(vcpu)->control.exit_code,
-					       vcpu->arch.rip, bytes, n);
-}
-
 /*
- * Fetch the instruction at CS:RIP into @bytes (@n bytes read) and return
- * the offset of its opcode, past legacy prefixes and, in 64-bit mode, a
- * REX prefix (stored in @rex, 0 if none).
+ * Where the intercepted instruction @op ends.  With NRIP save the CPU
+ * says (APM 15.7.1); without it (QEMU's SVM, pre-2010 CPUs) the core's
+ * decoder reads the instruction and checks it is @op.  Returns true with
+ * *@next set; false when the instruction must not run, with *@r the
+ * handler's return value (1: decoding raised an exception for the guest,
+ * e.g. #UD for LOCK; 0: an emulation-failure exit).
  */
-static int svm_fetch_opcode(struct kvmm_vcpu *vcpu, u8 *bytes, int *n,
-			    u8 *rex)
-{
-	int i = 0;
-
-	*n = kvmm_x86_fetch_insn(vcpu, bytes);
-	*rex = 0;
-	while (i < *n && is_legacy_prefix(bytes[i]))
-		i++;
-	/* REX exists in 64-bit mode only (segments cached by the fetch). */
-	if (i < *n && (bytes[i] & 0xf0) == 0x40 &&
-	    (vcpu->arch.efer & EFER_LMA) && vcpu->arch.segs[KVMM_SEG_CS].l)
-		*rex = bytes[i++];
-	return i;
-}
-
-/*
- * Advance RIP past the intercepted instruction, whose opcode bytes are
- * @opcode.  With NRIP save the CPU tells the next RIP (APM 15.7.1);
- * without it (QEMU's SVM, pre-2010 CPUs) kvmm reads the instruction and
- * checks it really is the expected one.  Returns 1, or 0 with an
- * internal-error exit prepared.
- */
-int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len)
+static bool svm_next_rip(struct kvmm_vcpu *vcpu, u8 op, unsigned long *next,
+			 int *r)
 {
 	struct vmcb *vmcb = vmcb_of(vcpu);
-	u8 bytes[15], rex;
-	int n, i;
+	struct x86_insn insn;
 
 	if (svm_has(SVM_FEAT_NRIPS) && vmcb->control.next_rip) {
-		vcpu->arch.rip = vmcb->control.next_rip;
-		return 1;
+		*next = vmcb->control.next_rip;
+		return true;
 	}
-	i = svm_fetch_opcode(vcpu, bytes, &n, &rex);
-	if (i + len > n || memcmp(&bytes[i], opcode, len))
-		return svm_emulation_failure(vcpu, bytes, n);
-	vcpu->arch.rip += i + len;
-	return 1;
+	*r = kvmm_x86_decode_intercepted(vcpu, op, &insn, next);
+	return *r == 1 && insn.len;
 }
 
-static int svm_next_rip(struct kvmm_vcpu *vcpu, const u8 *opcode, int len,
-			unsigned long *next)
+/* Advance RIP past the intercepted @op; the exit contract's value. */
+static int svm_skip_insn(struct kvmm_vcpu *vcpu, u8 op)
 {
-	unsigned long rip = vcpu->arch.rip;
-	int r = svm_skip_insn(vcpu, opcode, len);
+	unsigned long next;
+	int r;
 
-	*next = vcpu->arch.rip;
-	vcpu->arch.rip = rip;
-	return r;
+	if (!svm_next_rip(vcpu, op, &next, &r))
+		return r;
+	vcpu->arch.rip = next;
+	return 1;
 }
 
 static int svm_exit_intr(struct kvmm_vcpu *vcpu)
@@ -331,37 +292,33 @@ static int svm_exit_nop(struct kvmm_vcpu *vcpu)
 
 static int svm_exit_cpuid(struct kvmm_vcpu *vcpu)
 {
-	static const u8 op[] = { 0x0f, 0xa2 };
 	unsigned long next;
+	int r;
 
-	if (!svm_next_rip(vcpu, op, sizeof(op), &next))
-		return 0;
+	if (!svm_next_rip(vcpu, X86_OP_CPUID, &next, &r))
+		return r;
 	return kvmm_x86_exit_cpuid(vcpu, next);
 }
 
 static int svm_exit_hlt(struct kvmm_vcpu *vcpu)
 {
-	static const u8 op[] = { 0xf4 };
 	unsigned long next;
+	int r;
 
-	if (!svm_next_rip(vcpu, op, sizeof(op), &next))
-		return 0;
+	if (!svm_next_rip(vcpu, X86_OP_HLT, &next, &r))
+		return r;
 	return kvmm_x86_exit_hlt(vcpu, next);
 }
 
 /* INVD and WBINVD would act on the host's caches: run them as NOPs. */
 static int svm_exit_invd(struct kvmm_vcpu *vcpu)
 {
-	static const u8 op[] = { 0x0f, 0x08 };
-
-	return svm_skip_insn(vcpu, op, sizeof(op));
+	return svm_skip_insn(vcpu, X86_OP_INVD);
 }
 
 static int svm_exit_wbinvd(struct kvmm_vcpu *vcpu)
 {
-	static const u8 op[] = { 0x0f, 0x09 };
-
-	return svm_skip_insn(vcpu, op, sizeof(op));
+	return svm_skip_insn(vcpu, X86_OP_WBINVD);
 }
 
 /* SVM instructions are not offered to guests (no nested SVM): #UD. */
@@ -391,45 +348,54 @@ static int svm_exit_ioio(struct kvmm_vcpu *vcpu)
 
 static int svm_exit_msr(struct kvmm_vcpu *vcpu)
 {
-	static const u8 rdmsr[] = { 0x0f, 0x32 }, wrmsr[] = { 0x0f, 0x30 };
 	bool write = vmcb_of(vcpu)->control.exit_info_1 == 1;
 	unsigned long next;
+	int r;
 
-	if (!svm_next_rip(vcpu, write ? wrmsr : rdmsr, 2, &next))
-		return 0;
+	if (!svm_next_rip(vcpu, write ? X86_OP_WRMSR : X86_OP_RDMSR, &next,
+			  &r))
+		return r;
 	return kvmm_x86_exit_msr(vcpu, write, next);
 }
 
 /*
  * MOV DRn (0F 21 /r reads, 0F 23 /r writes; SDM 2B "MOV-Move to/from
  * Debug Registers"): ModRM.reg is the debug register, ModRM.rm the GPR.
- * Decode assists would give the GPR; without them kvmm decodes.
+ * With decode assists EXITINFO1 names the GPR (APM 15.8.1) and with NRIP
+ * save the CPU gives the next RIP; otherwise the core decodes.
  */
 static int svm_exit_dr(struct kvmm_vcpu *vcpu)
 {
-	u64 code = vmcb_of(vcpu)->control.exit_code;
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 code = vmcb->control.exit_code, info = vmcb->control.exit_info_1;
 	bool write = code >= SVM_EXIT_WRITE_DR0;
-	int dr = code & 0xf, i, n;
-	u8 bytes[15], rex, modrm;
+	u8 op = write ? X86_OP_MOV_TO_DR : X86_OP_MOV_FROM_DR;
+	int dr = code & 0xf, r;
+	struct x86_insn insn;
+	unsigned long next;
 
-	i = svm_fetch_opcode(vcpu, bytes, &n, &rex);
-	if (i + 3 > n || bytes[i] != 0x0f ||
-	    bytes[i + 1] != (write ? 0x23 : 0x21))
-		return svm_emulation_failure(vcpu, bytes, n);
-	modrm = bytes[i + 2];
-	if (rex & 0x4)				/* REX.R: DR8-15 do not exist */
+	if (svm_has(SVM_FEAT_DECODE_ASSISTS) && svm_has(SVM_FEAT_NRIPS) &&
+	    (info & SVM_EXITINFO1_MOV_VALID) && vmcb->control.next_rip)
+		return kvmm_x86_exit_dr(vcpu, write, dr,
+					info & SVM_EXITINFO1_GPR_MASK,
+					vmcb->control.next_rip);
+
+	r = kvmm_x86_decode_intercepted(vcpu, op, &insn, &next);
+	if (r != 1 || !insn.len)
+		return r;
+	if (insn.rex & 0x4)			/* REX.R: DR8-15 do not exist */
 		return kvmm_x86_inject_ud(vcpu);
-	return kvmm_x86_exit_dr(vcpu, write, dr, (modrm & 7) | ((rex & 1) << 3),
-				vcpu->arch.rip + i + 3);
+	return kvmm_x86_exit_dr(vcpu, write, dr,
+				(insn.modrm & 7) | ((insn.rex & 1) << 3), next);
 }
 
 static int svm_exit_xsetbv(struct kvmm_vcpu *vcpu)
 {
-	static const u8 op[] = { 0x0f, 0x01, 0xd1 };
 	unsigned long next;
+	int r;
 
-	if (!svm_next_rip(vcpu, op, sizeof(op), &next))
-		return 0;
+	if (!svm_next_rip(vcpu, X86_OP_XSETBV, &next, &r))
+		return r;
 	return kvmm_x86_exit_xsetbv(vcpu, next);
 }
 

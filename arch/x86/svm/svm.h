@@ -98,7 +98,6 @@ void svm_flush_tlb(struct kvmm_vcpu *vcpu);
 int svm_vcpu_run(struct kvmm_vcpu *vcpu);
 int svm_handle_exit(struct kvmm_vcpu *vcpu);
 const char *svm_guests_unsupported(void);
-int svm_skip_insn(struct kvmm_vcpu *vcpu, const u8 *opcode, int len);
 void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window);
 void svm_clear_vintr(struct kvmm_vcpu *vcpu);
 bool svm_interrupt_allowed(struct kvmm_vcpu *vcpu);

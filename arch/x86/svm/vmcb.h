@@ -135,6 +135,10 @@ enum svm_exit_code {
 #define SVM_IOIO_SEG_MASK	(7 << SVM_IOIO_SEG_SHIFT)
 #define SVM_IOIO_PORT_SHIFT	16
 
+/* MOV CRx/DRx EXITINFO1 with decode assists (15.33.1). */
+#define SVM_EXITINFO1_MOV_VALID	BIT_ULL(63)	/* MOV, not LMSW/CLTS */
+#define SVM_EXITINFO1_GPR_MASK	0xfULL
+
 /* NPF EXITINFO1: a #PF-style error code (15.25.6). */
 #define SVM_NPF_PRESENT		BIT_ULL(0)
 #define SVM_NPF_WRITE		BIT_ULL(1)

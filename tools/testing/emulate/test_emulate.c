@@ -402,7 +402,9 @@ static const struct dec_case dec_cases[] = {
 	{ "63 is ARPL in 32-bit", P32, B("\x63\x03"), X86EMU_UNHANDLEABLE },
 	{ "syscall", L64, B("\x0f\x05"), X86EMU_UNHANDLEABLE },
 	{ "call [rbx]", L64, B("\xff\x13"), X86EMU_UNHANDLEABLE },
-	{ "hlt", L64, B("\xf4"), X86EMU_UNHANDLEABLE },
+	{ "xgetbv", L64, B("\x0f\x01\xd0"), X86EMU_UNHANDLEABLE },
+	{ "lgdt (0f 01 /2 memory)", L64, B("\x0f\x01\x13"), X86EMU_UNHANDLEABLE },
+	{ "lock cpuid", L64, B("\xf0\x0f\xa2"), X86EMU_EXCEPTION, .vector = X86EMU_VEC_UD },
 	{ "mul byte", L64, B("\xf6\x23"), X86EMU_UNHANDLEABLE },
 };
 
@@ -452,6 +454,61 @@ static void test_decode_table(void)
 		}
 		end();
 	}
+}
+
+/*
+ * Instructions a hypervisor intercepts: decoded for their length and
+ * operands (SVM without NRIP save), never executed.
+ */
+static void test_decode_intercepted(void)
+{
+	static const struct {
+		const char *name;
+		u8 mode;
+		const u8 *code;
+		size_t n;
+		u8 op, len, modrm;
+	} cases[] = {
+		{ "hlt", L64, B("\xf4"), X86_OP_HLT, 1 },
+		{ "cpuid", P32, B("\x0f\xa2"), X86_OP_CPUID, 2 },
+		{ "cpuid, prefixes", L64, B("\x66\x2e\x48\x0f\xa2"), X86_OP_CPUID, 5 },
+		{ "cpuid, real mode", R, B("\x0f\xa2"), X86_OP_CPUID, 2 },
+		{ "invd", L64, B("\x0f\x08"), X86_OP_INVD, 2 },
+		{ "wbinvd", L64, B("\x0f\x09"), X86_OP_WBINVD, 2 },
+		{ "rdmsr", L64, B("\x0f\x32"), X86_OP_RDMSR, 2 },
+		{ "wrmsr, rex", L64, B("\x41\x0f\x30"), X86_OP_WRMSR, 3 },
+		{ "xsetbv", L64, B("\x0f\x01\xd1"), X86_OP_XSETBV, 3 },
+		{ "mov rax, dr6", L64, B("\x0f\x21\xf0"), X86_OP_MOV_FROM_DR, 3, 0xf0 },
+		{ "mov dr7, r9", L64, B("\x41\x0f\x23\xf9"), X86_OP_MOV_TO_DR, 4, 0xf9 },
+		{ "mov dr0, eax, mod ignored", P32, B("\x0f\x23\x00"), X86_OP_MOV_TO_DR, 3, 0x00 },
+	};
+	struct x86_insn insn;
+	struct x86_emu e;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "decode intercepted: %s",
+			 cases[i].name);
+		begin(name);
+		preset(&e, cases[i].mode);
+		EXPECT("ret", x86_decode(&e, cases[i].code, cases[i].n, &insn),
+		       OK);
+		EXPECT("op", insn.op, cases[i].op);
+		EXPECT("len", insn.len, cases[i].len);
+		if (cases[i].modrm)
+			EXPECT("modrm", insn.modrm, cases[i].modrm);
+		EXPECT("no dst", insn.dst.kind, X86_OPND_NONE);
+		end();
+	}
+
+	begin("emulate intercepted: hlt is not executed");
+	put_code(CODE, (const u8 *)"\xf4", 1);
+	emu_init(&e, L64);
+	EXPECT("ret", x86_emulate_insn(&e), X86EMU_UNHANDLEABLE);
+	EXPECT("rip", e.rip, CODE);
+	end();
 }
 
 static void test_decode_regs(void)
@@ -1294,6 +1351,7 @@ static void test_misc(void)
 int main(void)
 {
 	test_decode_table();
+	test_decode_intercepted();
 	test_decode_regs();
 	test_exec_table();
 	test_flags_oracle();

@@ -131,5 +131,8 @@ struct walk_env;
 int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len);
 void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env);
 int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf);
+struct x86_insn;
+int kvmm_x86_decode_intercepted(struct kvmm_vcpu *vcpu, u8 op,
+				struct x86_insn *insn, unsigned long *next_rip);
 
 #endif /* _KVMM_X86_H */

@@ -27,11 +27,18 @@ done
 for m in "$@"; do
 	cp "$moddir/$m" "$stage/kvmm/ref/"
 done
-# /dev/cpu/N/msr, for tests that look at per-CPU state (cpu_hotplug).
+# Extra modules the runner loads, in this order, when present:
+#   msr       /dev/cpu/N/msr, for tests of per-CPU state (cpu_hotplug)
+#   zsmalloc  zram's allocator (modinfo -F depends zram)
+#   zram      /dev/zram0, the swap device mmu_reclaim sets up
 mkdir -p "$stage/kvmm/extra"
-if [ -e "$moddir/arch/x86/kernel/msr.ko" ]; then
-	cp "$moddir/arch/x86/kernel/msr.ko" "$stage/kvmm/extra/"
-fi
+: > "$stage/kvmm/extra/order"
+for m in arch/x86/kernel/msr.ko mm/zsmalloc.ko drivers/block/zram/zram.ko; do
+	if [ -e "$moddir/$m" ]; then
+		cp "$moddir/$m" "$stage/kvmm/extra/"
+		basename "$m" >> "$stage/kvmm/extra/order"
+	fi
+done
 # The tests run as uid 0 and switch to other ids by number only.
 echo 'root:x:0:0:root:/:/bin/sh' > "$stage/etc/passwd"
 echo 'root:x:0:' > "$stage/etc/group"

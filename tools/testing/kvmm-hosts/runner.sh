@@ -24,7 +24,10 @@ unload_hypervisor() {
 	fi
 }
 
-[ -e /kvmm/extra/msr.ko ] && insmod /kvmm/extra/msr.ko
+# Helpers some tests need (mkinitramfs.sh): msr, zsmalloc, zram.
+for m in $(cat /kvmm/extra/order 2>/dev/null); do
+	insmod /kvmm/extra/"$m" || echo "# extra module $m did not load"
+done
 
 if load_hypervisor; then
 	echo "# hypervisor under test loaded ($KVMM_MODE)"

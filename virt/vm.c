@@ -126,6 +126,9 @@ static const struct file_operations kvmm_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* VM serial numbers, never reused (backends compare them per CPU). */
+static atomic64_t kvmm_vm_serial = ATOMIC64_INIT(0);
+
 static struct kvmm_vm *kvmm_vm_alloc(void)
 {
 	struct kvmm_vm *vm;
@@ -136,6 +139,7 @@ static struct kvmm_vm *kvmm_vm_alloc(void)
 		return ERR_PTR(-ENOMEM);
 
 	refcount_set(&vm->refs, 1);
+	vm->serial = atomic64_inc_return(&kvmm_vm_serial);
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	spin_lock_init(&vm->mmu_lock);

@@ -52,6 +52,7 @@ static inline unsigned long kvmm_gfn_to_hva(const struct kvmm_memslot *slot,
 struct kvmm_vm {
 	refcount_t refs;
 	struct mm_struct *mm;		/* the creator's; guest memory lives here */
+	u64 serial;			/* unique for the module's lifetime */
 
 	struct mutex lock;		/* vCPU creation, VM-wide settings */
 

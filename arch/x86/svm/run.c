@@ -5,6 +5,7 @@
 #include <linux/percpu.h>
 #include <asm/debugreg.h>
 #include <asm/hw_breakpoint.h>
+#include <asm/nospec-branch.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
@@ -17,6 +18,8 @@
 
 /* The vCPU (by serial) that last entered the guest on this CPU. */
 static DEFINE_PER_CPU(u64, svm_last_vcpu);
+/* The VM (by serial) that last entered the guest on this CPU. */
+static DEFINE_PER_CPU(u64, svm_last_vm);
 
 static __always_inline void svm_clgi(void)
 {
@@ -53,6 +56,16 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 		this_cpu_write(svm_last_vcpu, vcpu->serial);
 		svm->flush_tlb = true;
 	}
+	/*
+	 * Branch predictions one VM trained must not steer another's (or be
+	 * probed by it): IBPB when the VM changes, unless the host already
+	 * issues one on every exit (SRSO's IBPB_ON_VMEXIT).
+	 */
+	if (this_cpu_read(svm_last_vm) != vcpu->vm->serial) {
+		this_cpu_write(svm_last_vm, vcpu->vm->serial);
+		if (!cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
+			indirect_branch_prediction_barrier();
+	}
 	if (svm->flush_tlb)
 		vmcb->control.tlb_control = svm_has(SVM_FEAT_FLUSH_ASID) ?
 			SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
@@ -76,6 +89,7 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	if (vmcb->control.exit_code == SVM_EXIT_NOT_RUN) {
 		/* Only when SVM was switched off under us. */
 		this_cpu_write(svm_last_vcpu, 0);
+		this_cpu_write(svm_last_vm, 0);
 		return -EIO;
 	}
 

@@ -96,6 +96,17 @@ SYM_FUNC_START(kvmm_svm_vcpu_run)
 10:
 	add	$8, %rsp	/* regs */
 
+	/*
+	 * The guest trained the return predictors: refill the RSB before
+	 * the first host RET (Spectre-RSB), and run the host's own
+	 * Retbleed/SRSO sequences as kernel entry does, all selected by the
+	 * host's mitigation choices (the alternatives are patched at module
+	 * load).  RAX, RCX and RDX may be clobbered; no RET runs before.
+	 */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	UNTRAIN_RET
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+
 	/* Leave no guest value in a register the host may speculate on. */
 	xor	%ecx, %ecx
 	xor	%edx, %edx

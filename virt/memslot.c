@@ -3,9 +3,11 @@
  * Memory slots: KVM_SET_USER_MEMORY_REGION (api.rst 4.35) with KVM's
  * semantics and errors.
  *
- * Slots are indexed twice: by guest frame range in a maple tree, whose
- * lookups are RCU-safe and logarithmic (the fault path), and by id in an
- * xarray (the ioctl path).  Writers hold vm->slots_lock; readers hold
+ * Slots are indexed three times: by guest frame range in a maple tree,
+ * whose lookups are RCU-safe and logarithmic (the fault path), by id in
+ * an xarray (the ioctl path), and by host address in an interval tree
+ * under mmu_lock (the MMU notifier, so an invalidation costs a lookup,
+ * not a walk over up to 32764 slots).  Writers hold vm->slots_lock; readers hold
  * vm->srcu across the lookup and every use of the slot, and a removed
  * slot is freed only after synchronize_srcu().  Before a slot's range
  * stops mapping to its memory, the second-level mappings of the range are
@@ -25,6 +27,7 @@ int kvmm_memslots_init(struct kvmm_vm *vm)
 {
 	mt_init(&vm->by_gfn);
 	xa_init(&vm->by_id);
+	vm->by_hva = RB_ROOT_CACHED;
 	return 0;
 }
 
@@ -61,6 +64,24 @@ static void kvmm_slot_unpublish(struct kvmm_vm *vm, struct kvmm_memslot *slot)
 	/* Faults that found the slot are done once SRCU readers are. */
 	synchronize_srcu(&vm->srcu);
 	kvmm_x86_zap_gfn_range(vm, slot->base_gfn, kvmm_memslot_end_gfn(slot));
+}
+
+/* A slot enters and leaves by_hva together with by_id. */
+static void kvmm_slot_hva_add(struct kvmm_vm *vm, struct kvmm_memslot *slot)
+{
+	slot->hva_node.start = slot->userspace_addr;
+	slot->hva_node.last = slot->userspace_addr +
+			      (slot->npages << PAGE_SHIFT) - 1;
+	spin_lock(&vm->mmu_lock);
+	interval_tree_insert(&slot->hva_node, &vm->by_hva);
+	spin_unlock(&vm->mmu_lock);
+}
+
+static void kvmm_slot_hva_del(struct kvmm_vm *vm, struct kvmm_memslot *slot)
+{
+	spin_lock(&vm->mmu_lock);
+	interval_tree_remove(&slot->hva_node, &vm->by_hva);
+	spin_unlock(&vm->mmu_lock);
 }
 
 static int kvmm_check_region(const struct kvm_userspace_memory_region *mem)
@@ -107,6 +128,7 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 			return -EINVAL;
 		kvmm_slot_unpublish(vm, old);
 		xa_erase(&vm->by_id, old->id);
+		kvmm_slot_hva_del(vm, old);
 		vm->nr_slot_pages -= old->npages;
 		kvmm_free(old);
 		return 0;
@@ -142,6 +164,7 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 			xa_erase(&vm->by_id, new->id);
 			goto out_free;
 		}
+		kvmm_slot_hva_add(vm, new);
 		vm->nr_slot_pages += npages;
 		return 0;
 	}
@@ -159,6 +182,8 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 		goto out_free;
 	}
 	xa_store(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
+	kvmm_slot_hva_add(vm, new);
+	kvmm_slot_hva_del(vm, old);
 	kvmm_free(old);
 	return 0;
 

@@ -22,23 +22,24 @@ static struct kvmm_vm *mn_to_vm(struct mmu_notifier *mn)
 }
 
 /*
- * Zap the guest frames behind host addresses [start, end) of every slot;
- * mmu_lock held.  Returns whether anything was zapped.
+ * Zap the guest frames behind host addresses [start, end) of every slot
+ * mapping them (found in by_hva); mmu_lock held.  Returns whether
+ * anything was zapped.
  */
 static bool kvmm_zap_hva_range_locked(struct kvmm_vm *vm, unsigned long start,
 				      unsigned long end)
 {
-	struct kvmm_memslot *slot;
+	struct interval_tree_node *node;
 	bool zapped = false;
-	unsigned long id;
 
-	xa_for_each(&vm->by_id, id, slot) {
+	for (node = interval_tree_iter_first(&vm->by_hva, start, end - 1); node;
+	     node = interval_tree_iter_next(node, start, end - 1)) {
+		struct kvmm_memslot *slot =
+			container_of(node, struct kvmm_memslot, hva_node);
 		unsigned long s_start = slot->userspace_addr;
 		unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
 		unsigned long lo = max(start, s_start), hi = min(end, s_end);
 
-		if (lo >= hi)
-			continue;
 		zapped |= kvmm_x86_zap_gfn_range_locked(vm,
 			slot->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
 			slot->base_gfn + ((hi - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT));

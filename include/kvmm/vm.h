@@ -12,6 +12,7 @@
 #ifndef _KVMM_VM_H
 #define _KVMM_VM_H
 
+#include <linux/interval_tree.h>
 #include <linux/kvm.h>
 #include <linux/maple_tree.h>
 #include <linux/mmu_notifier.h>
@@ -36,6 +37,8 @@ struct kvmm_memslot {
 	u32 flags;
 	u16 id;
 	struct rcu_head rcu;
+	/* In vm->by_hva: [userspace_addr, userspace_addr + size - 1]. */
+	struct interval_tree_node hva_node;
 };
 
 static inline u64 kvmm_memslot_end_gfn(const struct kvmm_memslot *slot)
@@ -66,6 +69,12 @@ struct kvmm_vm {
 	struct srcu_struct srcu;
 	struct maple_tree by_gfn;
 	struct xarray by_id;
+	/*
+	 * The same slots by host address, for the MMU notifier; changed and
+	 * walked under mmu_lock.  A slot is in it exactly while it is in
+	 * by_id, so an invalidation reaches its mappings until they are gone.
+	 */
+	struct rb_root_cached by_hva;
 	unsigned long nr_slot_pages;
 
 	/*

@@ -238,19 +238,26 @@ retry:
 			writable = false;
 		}
 	}
-	srcu_read_unlock(&vm->srcu, idx);
-	if (r != 1)
+	if (r != 1) {
+		srcu_read_unlock(&vm->srcu, idx);
 		return r == -EINTR || r == -ERESTARTSYS ? -EINTR : -EFAULT;
+	}
 
+	/*
+	 * Still inside the SRCU section: a slot being deleted or moved is
+	 * zapped only after its faults are done, so no mapping outlives it.
+	 */
 	spin_lock(&vm->mmu_lock);
 	if (tdp_retry_needed(vm, seq, hva)) {
 		spin_unlock(&vm->mmu_lock);
+		srcu_read_unlock(&vm->srcu, idx);
 		put_page(page);
 		cond_resched();
 		goto retry;
 	}
 	tdp_map(vm, cache, gfn, page_to_pfn(page), writable);
 	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 
 	if (writable)
 		set_page_dirty_lock(page);

@@ -3,15 +3,24 @@
  * /sys/kernel/debug/kvmm/: what kvmm counts about itself.
  *
  *   allocations   "objects <n> bytes <n>": outstanding accounted allocations
+ *   <pid>-<fd>/   one directory per VM, named as Linux 6.1 names its own
+ *                 under kvm/ (creator's pid, VM fd number); the arch puts
+ *                 its VM counters there (x86: pages_4k, pages_2m)
  *
  * debugfs may be absent or locked down; kvmm works without it.
  */
 #include <linux/debugfs.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/vm.h>
+#include <kvmm/x86.h>
 
 static struct dentry *kvmm_debugfs_dir;
+/* Makes the lookup and creation of a VM's directory one step. */
+static DEFINE_MUTEX(kvmm_debugfs_vm_lock);
 
 static int kvmm_allocations_show(struct seq_file *m, void *unused)
 {
@@ -35,4 +44,41 @@ void kvmm_debugfs_exit(void)
 {
 	debugfs_remove(kvmm_debugfs_dir);
 	kvmm_debugfs_dir = NULL;
+}
+
+/*
+ * Give a new VM, about to be installed as @fd, its directory.  A VM whose
+ * fd was closed but which lives on (vCPU fds open) may still hold the
+ * name: the new VM then goes without one, as in KVM.
+ */
+void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd)
+{
+	struct dentry *dir;
+	char name[32];
+
+	if (IS_ERR_OR_NULL(kvmm_debugfs_dir))
+		return;
+	snprintf(name, sizeof(name), "%d-%d", task_pid_nr(current), fd);
+	mutex_lock(&kvmm_debugfs_vm_lock);
+	dir = debugfs_lookup(name, kvmm_debugfs_dir);
+	if (dir) {
+		dput(dir);
+		dir = NULL;
+	} else {
+		dir = debugfs_create_dir(name, kvmm_debugfs_dir);
+	}
+	mutex_unlock(&kvmm_debugfs_vm_lock);
+	if (IS_ERR_OR_NULL(dir))
+		return;
+	vm->debugfs_dir = dir;
+	kvmm_x86_vm_debugfs_init(vm, dir);
+}
+
+/* Before the VM is freed: waits for readers of its files. */
+void kvmm_debugfs_vm_exit(struct kvmm_vm *vm)
+{
+	mutex_lock(&kvmm_debugfs_vm_lock);
+	debugfs_remove(vm->debugfs_dir);
+	mutex_unlock(&kvmm_debugfs_vm_lock);
+	vm->debugfs_dir = NULL;
 }

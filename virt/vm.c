@@ -32,6 +32,7 @@ static void kvmm_vm_destroy(struct kvmm_vm *vm)
 	unsigned long i;
 
 	/* No fd is left, so nothing runs; the mm may already be gone. */
+	kvmm_debugfs_vm_exit(vm);
 	kvmm_mmu_notifier_exit(vm);
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmm_vcpu_destroy(vcpu);
@@ -176,6 +177,7 @@ out_free:
 long kvmm_dev_create_vm(unsigned long type)
 {
 	struct kvmm_vm *vm;
+	struct file *file;
 	const char *why;
 	int fd;
 
@@ -197,8 +199,23 @@ long kvmm_dev_create_vm(unsigned long type)
 		return PTR_ERR(vm);
 	}
 
-	fd = anon_inode_getfd("kvm-vm", &kvmm_vm_fops, vm, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	/*
+	 * The fd number is known before the file is installed, so the
+	 * debugfs directory named after it exists by the time userspace
+	 * sees the fd.
+	 */
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
 		kvmm_vm_put(vm);
+		return fd;
+	}
+	file = anon_inode_getfile("kvm-vm", &kvmm_vm_fops, vm, O_RDWR);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		kvmm_vm_put(vm);
+		return PTR_ERR(file);
+	}
+	kvmm_debugfs_vm_init(vm, fd);
+	fd_install(fd, file);
 	return fd;
 }

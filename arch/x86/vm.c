@@ -3,6 +3,7 @@
  * x86 parts of a VM: the backend's VM state, the second-level page table,
  * and the two VMX-era addresses KVM's ABI lets userspace set.
  */
+#include <linux/debugfs.h>
 #include <linux/kvm.h>
 #include <linux/uaccess.h>
 
@@ -29,6 +30,16 @@ void kvmm_x86_vm_destroy(struct kvmm_vm *vm)
 {
 	kvmm_ops->vm_destroy(vm);
 	kvmm_tdp_destroy(vm);
+}
+
+/*
+ * The VM's debugfs directory: second-level leaves by size, under the
+ * names and in the format of Linux 6.1's x86 VM statistics.
+ */
+void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir)
+{
+	debugfs_create_u64("pages_4k", 0444, dir, &vm->arch.tdp.leaves[0]);
+	debugfs_create_u64("pages_2m", 0444, dir, &vm->arch.tdp.leaves[1]);
 }
 
 /* KVM_MEM_READONLY only: dirty logging is not implemented yet. */

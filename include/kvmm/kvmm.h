@@ -28,8 +28,11 @@ void kvmm_alloc_counts(long *objects, long *bytes);
 int kvmm_alloc_check_leaks(void);
 
 /* virt/debugfs.c: /sys/kernel/debug/kvmm/ */
+struct kvmm_vm;
 int kvmm_debugfs_init(void);
 void kvmm_debugfs_exit(void);
+void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd);
+void kvmm_debugfs_vm_exit(struct kvmm_vm *vm);
 
 /* virt/dev.c: the /dev/kvm misc device and its system ioctls. */
 int kvmm_dev_init(void);

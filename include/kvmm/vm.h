@@ -89,6 +89,8 @@ struct kvmm_vm {
 	long mn_active;
 	unsigned long mn_start, mn_end;	/* union of active ranges */
 
+	struct dentry *debugfs_dir;	/* kvmm/<pid>-<fd>/, or NULL */
+
 	struct xarray vcpus;		/* index: creation order */
 	atomic_t nr_vcpus;
 	unsigned int created_vcpus;	/* under lock, incl. half-built */

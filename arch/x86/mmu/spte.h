@@ -28,6 +28,11 @@
 #define SPTE_MAX_LEVELS	5
 #define SPTE_PER_TABLE	512
 
+/* Levels kvmm puts leaves at: PTEs (4 KiB) and PDEs (2 MiB), no 1 GiB. */
+#define SPTE_LEVEL_4K	1
+#define SPTE_LEVEL_2M	2
+#define SPTE_LEAF_LEVELS 2
+
 /* Bits of the guest frame number indexing level (1 = PTE .. 4 = PML4E). */
 static inline unsigned int spte_index(u64 gfn, int level)
 {
@@ -40,14 +45,24 @@ static inline u64 spte_make_table(u64 table_pa)
 	return table_pa | SPTE_P | SPTE_RW | SPTE_US | SPTE_A;
 }
 
+/* Frames one entry at @level maps: 1 for a PTE, 512 for a PDE, ... */
+static inline u64 spte_level_frames(int level)
+{
+	return 1ULL << (9 * (level - 1));
+}
+
 /*
- * A 4-KiB leaf: write-back (PAT index 0), A/D preset so the CPU never
- * needs to write them back.
+ * A leaf at @level (1: 4-KiB PTE, 2: 2-MiB PDE with PS set, APM 5.3.4):
+ * write-back (PAT index 0: PWT, PCD and the large page's PAT bit 12
+ * clear), A/D preset so the CPU never needs to write them back.  @pfn is
+ * aligned to the leaf's size.
  */
-static inline u64 spte_make_leaf(u64 pfn, bool writable)
+static inline u64 spte_make_leaf(u64 pfn, bool writable, int level)
 {
 	u64 spte = (pfn << 12) | SPTE_P | SPTE_US | SPTE_A;
 
+	if (level > 1)
+		spte |= SPTE_PS;
 	if (writable)
 		spte |= SPTE_RW | SPTE_D;
 	return spte;
@@ -56,6 +71,12 @@ static inline u64 spte_make_leaf(u64 pfn, bool writable)
 static inline bool spte_present(u64 spte)
 {
 	return spte & SPTE_P;
+}
+
+/* Does present entry @spte at @level map memory (rather than a table)? */
+static inline bool spte_is_leaf(u64 spte, int level)
+{
+	return level == 1 || (spte & SPTE_PS);
 }
 
 static inline u64 spte_addr(u64 spte)

@@ -5,19 +5,23 @@
  * The rules are in Documentation/mmu.rst; in short:
  *
  *  - a mapping is created only by a guest fault, from the slot's
- *    userspace address, with no page pinned beyond the fault;
+ *    userspace address, with no page pinned beyond the fault; it maps
+ *    2 MiB when the slot's layout and the host's own mapping allow;
  *  - vm->mmu_lock protects the tables; pages for new tables are taken
  *    before the lock and handed in through a small cache;
  *  - an MMU-notifier invalidation overlapping a fault in flight makes the
  *    fault retry (vm->mn_seq / mn_active), so a mapping never outlives the
  *    host page it maps;
  *  - after entries are removed, vCPUs flush their TLB before re-entering
- *    (arch.tlb_gen) and running ones are kicked out first.
+ *    (arch.tlb_gen) and running ones are kicked out first; a table page
+ *    taken out of the tree is freed only after that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/highmem.h>
+#include <linux/irqflags.h>
 #include <linux/mm.h>
+#include <linux/pgtable.h>
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
 
@@ -28,6 +32,10 @@
 
 #define TDP_CACHE_PAGES	SPTE_MAX_LEVELS
 static_assert(TDP_CACHE_PAGES <= ARRAY_SIZE(((struct kvmm_mmu_cache *)0)->pages));
+static_assert(SPTE_LEAF_LEVELS == ARRAY_SIZE(((struct kvmm_tdp *)0)->leaves));
+
+#define TDP_2M_FRAMES	512ULL
+#define TDP_2M_BYTES	(TDP_2M_FRAMES << PAGE_SHIFT)
 
 /*
  * The per-vCPU cache keeps what a fault did not use for the next one, so
@@ -86,17 +94,56 @@ u64 kvmm_tdp_root_pa(struct kvmm_vm *vm)
 	return __pa(vm->arch.tdp.root);
 }
 
-/* Install gfn -> pfn; mmu_lock held.  Returns false when out of pages. */
-static void tdp_map(struct kvmm_vm *vm, struct kvmm_mmu_cache *c, u64 gfn,
-		    u64 pfn, bool writable)
+static void tdp_count_leaves(struct kvmm_vm *vm, int level, long n)
 {
+	vm->arch.tdp.leaves[level - 1] += n;
+}
+
+/*
+ * What installing a leaf took out of the tree, for the fault to deal with
+ * once mmu_lock is dropped: flush, and only then free the table page a
+ * 2-MiB leaf replaced (hardware may walk it through a cached PDE until
+ * the flush).
+ */
+struct tdp_removed {
+	bool flush;
 	u64 *table;
-	int level;
+};
 
-	table = vm->arch.tdp.root;
-	for (level = vm->arch.tdp.levels; level > 1; level--) {
-		u64 *e = &table[spte_index(gfn, level)];
+static unsigned int tdp_count_present(const u64 *table)
+{
+	unsigned int i, n = 0;
 
+	for (i = 0; i < SPTE_PER_TABLE; i++)
+		n += spte_present(table[i]);
+	return n;
+}
+
+/*
+ * Install a leaf at @level (SPTE_LEVEL_4K or SPTE_LEVEL_2M) for @gfn ->
+ * @pfn, both aligned to the leaf's size; mmu_lock held.  Whatever the
+ * leaf's PDE held before (a 4-KiB table, a 2-MiB leaf) is taken out and
+ * reported in @rm.
+ */
+static void tdp_map(struct kvmm_vm *vm, struct kvmm_mmu_cache *c, u64 gfn,
+		    u64 pfn, bool writable, int level, struct tdp_removed *rm)
+{
+	u64 *table = vm->arch.tdp.root;
+	u64 *e;
+	int l;
+
+	for (l = vm->arch.tdp.levels; l > level; l--) {
+		e = &table[spte_index(gfn, l)];
+		if (spte_present(*e) && spte_is_leaf(*e, l)) {
+			/*
+			 * A 4-KiB leaf inside a 2-MiB one: the host mapping
+			 * shrank.  The 2-MiB leaf goes; the rest of its range
+			 * faults in again.
+			 */
+			WRITE_ONCE(*e, 0);
+			tdp_count_leaves(vm, l, -1);
+			rm->flush = true;
+		}
 		if (!spte_present(*e)) {
 			u64 *next = tdp_new_table(vm, c);
 
@@ -104,13 +151,39 @@ static void tdp_map(struct kvmm_vm *vm, struct kvmm_mmu_cache *c, u64 gfn,
 		}
 		table = __va(spte_addr(*e));
 	}
-	WRITE_ONCE(table[spte_index(gfn, 1)], spte_make_leaf(pfn, writable));
+
+	e = &table[spte_index(gfn, level)];
+	if (spte_present(*e)) {
+		if (spte_is_leaf(*e, level)) {
+			/* Another vCPU's fault, or a read-only leaf made writable. */
+			tdp_count_leaves(vm, level, -1);
+		} else {
+			/*
+			 * A 2-MiB leaf over a 4-KiB table: unlink the table.
+			 * Its leaves mapped the same host pages (no
+			 * invalidation came in between), so until the flush
+			 * the guest sees nothing stale through them.
+			 */
+			rm->table = __va(spte_addr(*e));
+			tdp_count_leaves(vm, SPTE_LEVEL_4K,
+					 -(long)tdp_count_present(rm->table));
+			vm->arch.tdp.nr_pages--;
+			rm->flush = true;
+		}
+	}
+	WRITE_ONCE(*e, spte_make_leaf(pfn, writable, level));
+	tdp_count_leaves(vm, level, 1);
 }
 
-/* Clear leaf entries of [start, end); mmu_lock held.  Returns whether any. */
-static bool tdp_zap(u64 *table, int level, u64 base, u64 start, u64 end)
+/*
+ * Clear the leaves overlapping frames [start, end); mmu_lock held.  A
+ * 2-MiB leaf overlapping the range in any part goes whole.  Returns
+ * whether any leaf was cleared.
+ */
+static bool tdp_zap(struct kvmm_vm *vm, u64 *table, int level, u64 base,
+		    u64 start, u64 end)
 {
-	u64 span = 1ULL << (9 * (level - 1));	/* frames per entry */
+	u64 span = spte_level_frames(level);
 	bool zapped = false;
 	unsigned int i;
 
@@ -119,33 +192,56 @@ static bool tdp_zap(u64 *table, int level, u64 base, u64 start, u64 end)
 
 		if (hi <= start || lo >= end || !spte_present(table[i]))
 			continue;
-		if (level == 1) {
+		if (spte_is_leaf(table[i], level)) {
 			WRITE_ONCE(table[i], 0);
+			tdp_count_leaves(vm, level, -1);
 			zapped = true;
 		} else {
-			zapped |= tdp_zap(__va(spte_addr(table[i])), level - 1,
-					  lo, start, end);
+			zapped |= tdp_zap(vm, __va(spte_addr(table[i])),
+					  level - 1, lo, start, end);
 		}
 	}
 	return zapped;
 }
 
-static void tdp_free(u64 *table, int level)
+/* Free @table and every table below it, counting them and the leaves. */
+static void tdp_free(u64 *table, int level, unsigned long *tables,
+		     u64 *leaves)
 {
 	unsigned int i;
 
-	if (level > 1)
-		for (i = 0; i < SPTE_PER_TABLE; i++)
-			if (spte_present(table[i]))
-				tdp_free(__va(spte_addr(table[i])), level - 1);
+	for (i = 0; i < SPTE_PER_TABLE; i++) {
+		if (!spte_present(table[i]))
+			continue;
+		if (spte_is_leaf(table[i], level))
+			leaves[level - 1]++;
+		else
+			tdp_free(__va(spte_addr(table[i])), level - 1, tables,
+				 leaves);
+	}
 	kvmm_free_page(virt_to_page(table));
+	(*tables)++;
 }
 
+/*
+ * Free the tables; what is found must be what was counted (a table page
+ * lost from the tree, or a leaf counter gone wrong, is a kvmm bug).
+ */
 void kvmm_tdp_destroy(struct kvmm_vm *vm)
 {
-	if (vm->arch.tdp.root)
-		tdp_free(vm->arch.tdp.root, vm->arch.tdp.levels);
-	vm->arch.tdp.root = NULL;
+	struct kvmm_tdp *tdp = &vm->arch.tdp;
+	u64 leaves[SPTE_LEAF_LEVELS] = {};
+	unsigned long tables = 0;
+
+	if (!tdp->root)
+		return;
+	tdp_free(tdp->root, tdp->levels, &tables, leaves);
+	tdp->root = NULL;
+	if (tables != tdp->nr_pages || leaves[0] != tdp->leaves[0] ||
+	    leaves[1] != tdp->leaves[1])
+		kvmm_internal_error("second-level tables: %lu pages freed, %lu counted; 4-KiB leaves %llu, counted %llu; 2-MiB leaves %llu, counted %llu\n",
+				    tables, tdp->nr_pages, leaves[0],
+				    tdp->leaves[0], leaves[1], tdp->leaves[1]);
 }
 
 /* Make vCPUs forget removed translations before they run again. */
@@ -164,7 +260,8 @@ void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm)
 bool kvmm_x86_zap_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end)
 {
 	lockdep_assert_held(&vm->mmu_lock);
-	return tdp_zap(vm->arch.tdp.root, vm->arch.tdp.levels, 0, start, end);
+	return tdp_zap(vm, vm->arch.tdp.root, vm->arch.tdp.levels, 0, start,
+		       end);
 }
 
 void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end)
@@ -178,12 +275,72 @@ void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end)
 		kvmm_x86_flush_remote_tlbs(vm);
 }
 
+/* Is an invalidation running over any of host addresses [start, end)? */
+static bool tdp_invalidating(struct kvmm_vm *vm, unsigned long start,
+			     unsigned long end)
+{
+	return vm->mn_active && start < vm->mn_end && end > vm->mn_start;
+}
+
 static bool tdp_retry_needed(struct kvmm_vm *vm, unsigned long seq,
 			     unsigned long hva)
 {
-	if (vm->mn_active && hva >= vm->mn_start && hva < vm->mn_end)
-		return true;
-	return vm->mn_seq != seq;
+	return tdp_invalidating(vm, hva, hva + 1) || vm->mn_seq != seq;
+}
+
+/*
+ * Could @gfn's aligned 2 MiB be one leaf as far as @slot goes: all of it
+ * in the slot, backed by one aligned 2 MiB of host addresses?
+ */
+static bool tdp_slot_allows_2m(const struct kvmm_memslot *slot, u64 gfn)
+{
+	u64 base = gfn & ~(TDP_2M_FRAMES - 1);
+
+	if (base < slot->base_gfn ||
+	    base + TDP_2M_FRAMES > kvmm_memslot_end_gfn(slot))
+		return false;
+	return !(((slot->userspace_addr >> PAGE_SHIFT) - slot->base_gfn) &
+		 (TDP_2M_FRAMES - 1));
+}
+
+/*
+ * Does the host map @hva with a PMD or PUD leaf (THP, hugetlbfs)?  A
+ * lockless walk of @mm's page table: with interrupts off no host table
+ * page can be freed under it (x86 frees them after an IPI or an RCU-sched
+ * grace period), and each entry is read once, as a huge page may replace
+ * a table during the walk.  The answer is only meaningful while no
+ * invalidation of @hva can run: the caller holds mmu_lock and has done
+ * its retry check (Documentation/mmu.rst, "2 MiB leaves").
+ */
+static bool tdp_host_maps_huge(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	bool huge = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd) || !pgd_present(pgd))
+		goto out;
+	/* Without LA57, p4d_offset() folds onto this copy of the PGD entry. */
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_large(pud)) {
+		huge = true;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	huge = !pmd_none(pmd) && pmd_present(pmd) && pmd_large(pmd);
+out:
+	local_irq_restore(flags);
+	return huge;
 }
 
 /*
@@ -197,12 +354,13 @@ int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 {
 	struct kvmm_vm *vm = vcpu->vm;
 	struct kvmm_mmu_cache *cache = &vcpu->arch.mmu_cache;
+	struct tdp_removed rm = {};
 	struct kvmm_memslot *slot;
 	unsigned long hva, seq;
 	struct page *page;
-	bool writable;
-	u64 gfn = gpa >> PAGE_SHIFT;
-	int idx, r;
+	bool writable, huge_slot;
+	u64 gfn = gpa >> PAGE_SHIFT, frames;
+	int idx, r, level;
 
 	r = tdp_cache_topup(cache);
 	if (r)
@@ -217,6 +375,7 @@ retry:
 	}
 	hva = kvmm_gfn_to_hva(slot, gfn);
 	writable = !(slot->flags & KVM_MEM_READONLY);
+	huge_slot = tdp_slot_allows_2m(slot, gfn);
 
 	seq = READ_ONCE(vm->mn_seq);
 	smp_rmb();
@@ -238,19 +397,45 @@ retry:
 			writable = false;
 		}
 	}
-	srcu_read_unlock(&vm->srcu, idx);
-	if (r != 1)
+	if (r != 1) {
+		srcu_read_unlock(&vm->srcu, idx);
 		return r == -EINTR || r == -ERESTARTSYS ? -EINTR : -EFAULT;
+	}
 
+	/*
+	 * Still inside the SRCU section: a slot being deleted or moved is
+	 * zapped only after its faults are done, so no mapping outlives it.
+	 */
 	spin_lock(&vm->mmu_lock);
 	if (tdp_retry_needed(vm, seq, hva)) {
 		spin_unlock(&vm->mmu_lock);
+		srcu_read_unlock(&vm->srcu, idx);
 		put_page(page);
 		cond_resched();
 		goto retry;
 	}
-	tdp_map(vm, cache, gfn, page_to_pfn(page), writable);
+	/*
+	 * 2 MiB when the slot allows it, no invalidation is changing any
+	 * part of the host's 2 MiB, and the host maps it with one leaf: the
+	 * page is then part of an aligned, contiguous 2 MiB (or larger) of
+	 * host memory, writable as a whole if the page was obtained so.
+	 */
+	level = SPTE_LEVEL_4K;
+	if (huge_slot &&
+	    !tdp_invalidating(vm, ALIGN_DOWN(hva, TDP_2M_BYTES),
+			      ALIGN_DOWN(hva, TDP_2M_BYTES) + TDP_2M_BYTES) &&
+	    tdp_host_maps_huge(vm->mm, hva))
+		level = SPTE_LEVEL_2M;
+	frames = spte_level_frames(level);
+	tdp_map(vm, cache, ALIGN_DOWN(gfn, frames),
+		ALIGN_DOWN(page_to_pfn(page), frames), writable, level, &rm);
 	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
+
+	if (rm.flush)
+		kvmm_x86_flush_remote_tlbs(vm);
+	if (rm.table)
+		kvmm_free_page(virt_to_page(rm.table));
 
 	if (writable)
 		set_page_dirty_lock(page);

@@ -20,6 +20,11 @@ struct kvmm_tdp {
 	u64 *root;		/* top-level table, from VM creation on */
 	unsigned long nr_pages;	/* table pages in use, for the leak check */
 	int levels;		/* 4 or 5 */
+	/*
+	 * Leaves present, [0] 4 KiB and [1] 2 MiB: KVM's pages_4k and
+	 * pages_2m in debugfs.  Written under mmu_lock.
+	 */
+	u64 leaves[2];
 };
 
 struct kvmm_arch_vm {

@@ -10,12 +10,14 @@
 #include <kvmm/arch.h>
 #include <kvmm/ioctl.h>
 
+struct dentry;
 struct kvmm_vm;
 struct kvmm_vcpu;
 
 /* arch/x86/vm.c */
 int kvmm_x86_vm_init(struct kvmm_vm *vm);
 void kvmm_x86_vm_destroy(struct kvmm_vm *vm);
+void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir);
 long kvmm_x86_vm_set_tss_addr(struct file *filp, unsigned long arg);
 long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg);
 u32 kvmm_x86_memslot_flags(void);

@@ -72,4 +72,15 @@ void hv_restore_cleanup(void *unused);
 int kvmm_read_allocations(unsigned long long *objects,
 			  unsigned long long *bytes);
 
+/*
+ * Per-VM statistics in debugfs, named and laid out as Linux 6.1 does:
+ * <dir>/<pid>-<VM fd>/<name> holding one decimal number, where <dir> is
+ * /sys/kernel/debug/kvmm (kvmm mode) or /sys/kernel/debug/kvm (ref mode;
+ * unset mode tries both).  For a VM created by this process's main
+ * thread.  0, or -errno (-ENOENT: no such statistic; -EINVAL: bad format).
+ */
+#define KVMM_DEBUGFS_DIR	"/sys/kernel/debug/kvmm"
+#define KVM_DEBUGFS_DIR		"/sys/kernel/debug/kvm"
+int vm_debugfs_stat(int vm_fd, const char *name, unsigned long long *val);
+
 #endif /* KVMM_SELFTEST_KVMM_ENV_H */

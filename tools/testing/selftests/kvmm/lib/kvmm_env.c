@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host_util.h"
 #include "kvmm_env.h"
@@ -194,4 +195,41 @@ int kvmm_read_allocations(unsigned long long *objects,
 		ret = -EINVAL;
 	free(s);
 	return ret;
+}
+
+static int debugfs_stat_in(const char *dir, int vm_fd, const char *name,
+			   unsigned long long *val)
+{
+	char path[256], *s, *end;
+	ssize_t r;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%d-%d/%s", dir, (int)getpid(), vm_fd,
+		 name);
+	r = read_file_str(path, &s);
+	if (r < 0)
+		return r;
+	errno = 0;
+	*val = strtoull(s, &end, 10);
+	if (errno || end == s || *end)
+		ret = -EINVAL;
+	free(s);
+	return ret;
+}
+
+int vm_debugfs_stat(int vm_fd, const char *name, unsigned long long *val)
+{
+	int ret;
+
+	switch (test_mode()) {
+	case TEST_MODE_KVMM:
+		return debugfs_stat_in(KVMM_DEBUGFS_DIR, vm_fd, name, val);
+	case TEST_MODE_REF:
+		return debugfs_stat_in(KVM_DEBUGFS_DIR, vm_fd, name, val);
+	default:
+		ret = debugfs_stat_in(KVMM_DEBUGFS_DIR, vm_fd, name, val);
+		if (ret == -ENOENT)
+			ret = debugfs_stat_in(KVM_DEBUGFS_DIR, vm_fd, name, val);
+		return ret;
+	}
 }

@@ -115,6 +115,14 @@ int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
 long kvmm_x86_get_msr_index_list(void __user *arg);
 long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set);
 
+/* arch/x86/uret_msr.c: MSRs switched back on return to user mode. */
+int kvmm_uret_msr_add(u32 msr);
+int kvmm_uret_msr_slot(u32 msr);
+void kvmm_uret_msrs_reset(void);
+void kvmm_uret_cpu_enable(void);
+void kvmm_uret_cpu_disable(void);
+void kvmm_uret_msr_set(int slot, u64 value);
+
 /* arch/x86/mmu/tdp.c */
 int kvmm_tdp_init(struct kvmm_vm *vm);
 void kvmm_mmu_cache_free(struct kvmm_mmu_cache *c);

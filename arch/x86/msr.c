@@ -21,6 +21,7 @@
 #define KVMM_MTRR_CAP		(0x8 | BIT(8) | BIT(10))
 #define KVMM_UCODE_REV		0x100000000ULL
 
+/* KVM_GET_MSR_INDEX_LIST: what userspace saves and restores per vCPU. */
 static const u32 kvmm_msrs[] = {
 	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
@@ -28,7 +29,25 @@ static const u32 kvmm_msrs[] = {
 	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_IA32_APICBASE,
 	MSR_IA32_MISC_ENABLE, MSR_MTRRcap, MSR_MTRRdefType,
 	MSR_IA32_UCODE_REV, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
+	MSR_TSC_AUX,		/* only where kvmm_x86_tsc_aux_supported() */
 };
+
+/*
+ * The guest's TSC_AUX works where the backend switches it around guest
+ * entry (a user-return MSR); only then are RDTSCP and RDPID offered.
+ */
+bool kvmm_x86_tsc_aux_supported(void)
+{
+	return kvmm_uret_msr_slot(MSR_TSC_AUX) >= 0;
+}
+
+/* Initial values of the MSRs kept here that a reset leaves alone. */
+void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	a->tsc_aux = 0;
+}
 
 static int kvmm_mtrr_slot(u32 index)
 {
@@ -53,12 +72,67 @@ static u64 kvmm_efer_valid_bits(void)
 	return bits;
 }
 
-/* Returns 0, or 1 when the MSR does not exist / the value is invalid. */
-int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data)
+/*
+ * TSC_AUX.  @host: KVM_GET_MSRS (no CPUID checks).
+ * Returns 0, 1 for "not here or refused", or -ENOENT for any other
+ * index.
+ */
+static int kvmm_get_msr_ext(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
+			    bool host)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	int slot;
 
+	switch (index) {
+	case MSR_TSC_AUX:
+		if (!kvmm_x86_tsc_aux_supported())
+			return 1;
+		if (!host && !kvmm_x86_guest_has(vcpu, KVMM_GF_RDTSCP) &&
+		    !kvmm_x86_guest_has(vcpu, KVMM_GF_RDPID))
+			return 1;
+		*data = a->tsc_aux;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int kvmm_set_msr_ext(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+			    bool host)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	switch (index) {
+	case MSR_TSC_AUX:
+		if (!kvmm_x86_tsc_aux_supported())
+			return 1;
+		if (!host && !kvmm_x86_guest_has(vcpu, KVMM_GF_RDTSCP) &&
+		    !kvmm_x86_guest_has(vcpu, KVMM_GF_RDPID))
+			return 1;
+		/*
+		 * Bits 63:32 are reserved on Intel (#GP) and ignored on AMD
+		 * (they read as 0).  As in KVM, the guest's CPUID vendor
+		 * decides, for the guest and for userspace alike.
+		 */
+		if ((data >> 32) && kvmm_x86_guest_is_intel(vcpu))
+			return 1;
+		a->tsc_aux = (u32)data;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Returns 0, or 1 when the MSR does not exist / the value is invalid.
+ * @host: userspace's KVM_GET_MSRS, which skips the guest's CPUID checks.
+ */
+int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
+		     bool host)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	int slot, r;
+
+	r = kvmm_get_msr_ext(vcpu, index, data, host);
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_EFER:
 		kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
@@ -102,8 +176,11 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		     bool host)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	int slot;
+	int slot, r;
 
+	r = kvmm_set_msr_ext(vcpu, index, data, host);
+	if (r != -ENOENT)
+		return r;
 	switch (index) {
 	case MSR_EFER:
 		if (data & ~kvmm_efer_valid_bits())
@@ -166,7 +243,7 @@ int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
 		if (kvmm_x86_set_msr(vcpu, index, data, false))
 			return kvmm_x86_inject_gp(vcpu);
 	} else {
-		if (kvmm_x86_get_msr(vcpu, index, &data))
+		if (kvmm_x86_get_msr(vcpu, index, &data, false))
 			return kvmm_x86_inject_gp(vcpu);
 		r[KVMM_REG_RAX] = (u32)data;
 		r[KVMM_REG_RDX] = data >> 32;
@@ -175,8 +252,11 @@ int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
 	return 1;
 }
 
-/* KVM_GET_MSR_INDEX_LIST (api.rst 4.3), a system ioctl. */
-long kvmm_x86_get_msr_index_list(void __user *arg)
+/*
+ * Copy @n indices to a struct kvm_msr_list (api.rst 4.3): the count is
+ * always written back; E2BIG when userspace's nmsrs is smaller.
+ */
+static long kvmm_put_msr_list(void __user *arg, const u32 *indices, u32 n)
 {
 	struct kvm_msr_list __user *ulist = arg;
 	struct kvm_msr_list hdr;
@@ -185,14 +265,29 @@ long kvmm_x86_get_msr_index_list(void __user *arg)
 	if (copy_from_user(&hdr, ulist, sizeof(hdr)))
 		return -EFAULT;
 	room = hdr.nmsrs;
-	hdr.nmsrs = ARRAY_SIZE(kvmm_msrs);
+	hdr.nmsrs = n;
 	if (copy_to_user(ulist, &hdr, sizeof(hdr)))
 		return -EFAULT;
-	if (room < ARRAY_SIZE(kvmm_msrs))
+	if (room < n)
 		return -E2BIG;
-	if (copy_to_user(ulist->indices, kvmm_msrs, sizeof(kvmm_msrs)))
+	if (copy_to_user(ulist->indices, indices, n * sizeof(*indices)))
 		return -EFAULT;
 	return 0;
+}
+
+/* KVM_GET_MSR_INDEX_LIST (api.rst 4.3), a system ioctl. */
+long kvmm_x86_get_msr_index_list(void __user *arg)
+{
+	u32 list[ARRAY_SIZE(kvmm_msrs)];
+	u32 i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(kvmm_msrs); i++) {
+		if (kvmm_msrs[i] == MSR_TSC_AUX &&
+		    !kvmm_x86_tsc_aux_supported())
+			continue;
+		list[n++] = kvmm_msrs[i];
+	}
+	return kvmm_put_msr_list(arg, list, n);
 }
 
 /*
@@ -220,7 +315,7 @@ long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set)
 			if (kvmm_x86_set_msr(vcpu, e.index, e.data, true))
 				break;
 		} else {
-			if (kvmm_x86_get_msr(vcpu, e.index, &e.data))
+			if (kvmm_x86_get_msr(vcpu, e.index, &e.data, true))
 				break;
 			if (copy_to_user(&ue[i].data, &e.data, sizeof(e.data)))
 				return -EFAULT;

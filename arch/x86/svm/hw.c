@@ -21,9 +21,13 @@
 
 #include <kvmm/kvmm.h>
 #include <kvmm/backend.h>
+#include <kvmm/x86.h>
 #include "svm.h"
 
 struct svm_caps svm_caps;
+
+/* The user-return slot holding the guest's TSC_AUX, or -1 (uret_msr.c). */
+int svm_tsc_aux_slot = -1;
 
 /*
  * Per possible CPU: the host save area VMRUN uses (VM_HSAVE_PA), and the
@@ -96,6 +100,18 @@ int svm_hardware_setup(void)
 		    !per_cpu(svm_host_vmsave_page, cpu))
 			goto fail;
 	}
+
+	/*
+	 * VMRUN does not switch TSC_AUX, and RDPID cannot be intercepted
+	 * (RDTSCP can): the guest's value is loaded before VMRUN and the
+	 * host's put back on return to user mode.  Without the MSR, RDTSCP
+	 * and RDPID are not offered.
+	 */
+	svm_tsc_aux_slot = -1;
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		svm_tsc_aux_slot = kvmm_uret_msr_add(MSR_TSC_AUX);
+	if (svm_tsc_aux_slot < 0)
+		svm_tsc_aux_slot = -1;
 	return 0;
 fail:
 	svm_hardware_unsetup();
@@ -105,6 +121,8 @@ fail:
 void svm_hardware_unsetup(void)
 {
 	int cpu;
+
+	svm_tsc_aux_slot = -1;	/* the core empties the table */
 
 	for_each_possible_cpu(cpu) {
 		kvmm_free_page(per_cpu(svm_hsave_page, cpu));

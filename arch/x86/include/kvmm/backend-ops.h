@@ -79,6 +79,9 @@ KVMM_BACKEND_OP_OPTIONAL(void, set_interrupt_shadow,
 			 (struct kvmm_vcpu *vcpu, u8 shadow))
 /* Flush this vCPU's TLB entries (guest and second level) at next entry. */
 KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
+/* Userspace set a new CPUID table (KVM_SET_CPUID2): update intercepts. */
+KVMM_BACKEND_OP_OPTIONAL(void, vcpu_after_set_cpuid,
+			 (struct kvmm_vcpu *vcpu))
 
 #undef KVMM_BACKEND_OP
 #undef KVMM_BACKEND_OP_OPTIONAL

@@ -93,7 +93,9 @@ static const struct {
 	u8 reg;		/* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
 	u8 bit;
 } kvmm_guest_features[] = {
+	[KVMM_GF_PDCM]			= { 0x1, 0, 2, 15 },
 	[KVMM_GF_RDPID]			= { 0x7, 0, 2, 22 },
+	[KVMM_GF_ARCH_CAPABILITIES]	= { 0x7, 0, 3, 29 },
 	[KVMM_GF_RDTSCP]		= { 0x80000001, 0, 3, 27 },
 };
 
@@ -159,9 +161,9 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
  * bit below is there because the guest can use it natively under
  * NPT/EPT or because kvmm handles what it implies (e.g. the MSRs behind
  * SEP, PAT, MTRR; XSETBV for XSAVE; the guest's TSC_AUX behind RDTSCP and
- * RDPID).  XSAVE state is offered for x87, SSE and AVX
- * (kvmm_supported_xcr0); the APIC bit is reported as KVM does, for a
- * userspace LAPIC.
+ * RDPID; IA32_ARCH_CAPABILITIES, emulated and offered everywhere).  XSAVE
+ * state is offered for x87, SSE and AVX (kvmm_supported_xcr0); the APIC
+ * bit is reported as KVM does, for a userspace LAPIC.
  */
 struct kvmm_cpuid_mask {
 	u32 leaf, subleaf;
@@ -246,6 +248,8 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 				e[n].ebx &= ~B(5);		/* AVX2 */
 			if (!kvmm_x86_tsc_aux_supported())
 				e[n].ecx &= ~B(22);		/* RDPID */
+			/* Emulated on every CPU (msr.c), as KVM does. */
+			e[n].edx |= B(29);		/* ARCH_CAPABILITIES */
 		} else if (m->leaf == 0x80000001) {
 			if (!kvmm_x86_tsc_aux_supported())
 				e[n].edx &= ~B(27);		/* RDTSCP */

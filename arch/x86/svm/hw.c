@@ -162,6 +162,23 @@ void svm_hardware_disable(void)
 	amd_pmu_disable_virt();
 }
 
+/*
+ * Vendor feature MSRs.  DE_CFG (AMD PPR "MSRC001_1029 Decode
+ * Configuration"): bit 1 makes LFENCE dispatch-serializing.  The host
+ * kernel sets it where it exists (X86_FEATURE_LFENCE_RDTSC), and VMRUN
+ * leaves it alone, so it holds while the guest runs too.
+ */
+int svm_get_msr_feature(u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_AMD64_DE_CFG:
+		*data = boot_cpu_has(X86_FEATURE_LFENCE_RDTSC) ?
+			MSR_AMD64_DE_CFG_LFENCE_SERIALIZE : 0;
+		return 0;
+	}
+	return 1;
+}
+
 static const char *const svm_feature_names[SVM_FEAT_NR] = {
 	[SVM_FEAT_NP]			= "npt",
 	[SVM_FEAT_LBRV]			= "lbrv",

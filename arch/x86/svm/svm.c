@@ -26,6 +26,7 @@ static const struct kvmm_backend_ops svm_ops = {
 	.inject_events		= svm_inject_events,
 	.interrupt_allowed	= svm_interrupt_allowed,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.get_msr_feature	= svm_get_msr_feature,
 	.vcpu_after_set_cpuid	= svm_vcpu_after_set_cpuid,
 };
 

@@ -90,6 +90,7 @@ void svm_complete_events(struct kvmm_vcpu *vcpu);
 
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
+int svm_get_msr_feature(u32 index, u64 *data);
 void svm_vcpu_after_set_cpuid(struct kvmm_vcpu *vcpu);
 
 int svm_probe(const char **why);

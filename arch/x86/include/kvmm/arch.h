@@ -73,6 +73,9 @@ struct kvmm_arch_vcpu {
 	u32 mp_state;
 	/* MSRs kept by the core (arch/x86/msr.c). */
 	u64 tsc_aux;		/* loaded while the guest runs (uret_msr.c) */
+	u64 ucode_rev;
+	u64 arch_capabilities;
+	u64 de_cfg;
 
 	struct fpu_guest fpu;
 

@@ -104,7 +104,9 @@ int kvmm_x86_inject_gp(struct kvmm_vcpu *vcpu);
 void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
 		    u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 enum kvmm_guest_feature {
+	KVMM_GF_PDCM,			/* 1.ECX[15]: PERF_CAPABILITIES */
 	KVMM_GF_RDPID,			/* 7.0.ECX[22] */
+	KVMM_GF_ARCH_CAPABILITIES,	/* 7.0.EDX[29] */
 	KVMM_GF_RDTSCP,			/* 8000_0001.EDX[27] */
 };
 bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f);
@@ -121,6 +123,8 @@ int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
 		      unsigned long next_rip);
 long kvmm_x86_get_msr_index_list(void __user *arg);
 long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set);
+long kvmm_x86_get_msr_feature_index_list(void __user *arg);
+long kvmm_x86_get_feature_msrs(void __user *arg);
 void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_tsc_aux_supported(void);
 

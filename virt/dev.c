@@ -68,6 +68,22 @@ static long kvmm_dev_get_msr_index_list(struct file *filp, unsigned long arg)
 	return kvmm_x86_get_msr_index_list((void __user *)arg);
 }
 
+static long kvmm_dev_get_msr_feature_index_list(struct file *filp,
+						unsigned long arg)
+{
+	if (kvmm_ops->guests_unsupported())
+		return -EINVAL;
+	return kvmm_x86_get_msr_feature_index_list((void __user *)arg);
+}
+
+/* KVM_GET_MSRS on /dev/kvm reads feature MSRs (api.rst 4.18). */
+static long kvmm_dev_get_msrs(struct file *filp, unsigned long arg)
+{
+	if (kvmm_ops->guests_unsupported())
+		return -EINVAL;
+	return kvmm_x86_get_feature_msrs((void __user *)arg);
+}
+
 /* Locking: none of these touches shared state. */
 static const struct kvmm_ioctl_desc kvmm_dev_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_API_VERSION, kvmm_dev_get_api_version,
@@ -81,6 +97,9 @@ static const struct kvmm_ioctl_desc kvmm_dev_ioctls[] = {
 		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_GET_MSR_INDEX_LIST, kvmm_dev_get_msr_index_list,
 		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_MSR_FEATURE_INDEX_LIST,
+		   kvmm_dev_get_msr_feature_index_list, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_MSRS, kvmm_dev_get_msrs, KVMM_LOCK_NONE),
 };
 
 static long kvmm_dev_ioctl(struct file *filp, unsigned int cmd,

@@ -82,21 +82,29 @@ void kvmm_arch_exit(void)
 
 int kvmm_arch_hardware_setup(void)
 {
-	return kvmm_ops->hardware_setup();
+	int err = kvmm_ops->hardware_setup();
+
+	if (err)
+		kvmm_uret_msrs_reset();
+	return err;
 }
 
 void kvmm_arch_hardware_unsetup(void)
 {
 	kvmm_ops->hardware_unsetup();
+	kvmm_uret_msrs_reset();
 }
 
 int kvmm_arch_hw_enable_cpu(void)
 {
+	kvmm_uret_cpu_enable();
 	return kvmm_ops->hardware_enable();
 }
 
+/* Host values of user-return MSRs go back before the CPU is let go. */
 void kvmm_arch_hw_disable_cpu(void)
 {
+	kvmm_uret_cpu_disable();
 	kvmm_ops->hardware_disable();
 }
 

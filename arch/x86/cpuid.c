@@ -10,6 +10,7 @@
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
+#include <kvmm/backend.h>
 #include <kvmm/x86.h>
 
 #define ALL	0xffffffffu
@@ -42,6 +43,8 @@ long kvmm_x86_set_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg)
 	kvmm_free(vcpu->arch.cpuid);
 	vcpu->arch.cpuid = e;
 	vcpu->arch.cpuid_nent = hdr.nent;
+	if (kvmm_ops->vcpu_after_set_cpuid)
+		kvmm_ops->vcpu_after_set_cpuid(vcpu);
 	return 0;
 }
 
@@ -84,6 +87,50 @@ kvmm_cpuid_find(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf)
 	return NULL;
 }
 
+/* The bits behind enum kvmm_guest_feature. */
+static const struct {
+	u32 leaf, subleaf;
+	u8 reg;		/* 0 EAX, 1 EBX, 2 ECX, 3 EDX */
+	u8 bit;
+} kvmm_guest_features[] = {
+	[KVMM_GF_PDCM]			= { 0x1, 0, 2, 15 },
+	[KVMM_GF_RDPID]			= { 0x7, 0, 2, 22 },
+	[KVMM_GF_ARCH_CAPABILITIES]	= { 0x7, 0, 3, 29 },
+	[KVMM_GF_RDTSCP]		= { 0x80000001, 0, 3, 27 },
+};
+
+/*
+ * Does the guest's CPUID table (as userspace set it) show feature @f?
+ * For decisions that follow the guest's CPU model, such as which MSRs
+ * the guest may access.
+ */
+bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f)
+{
+	const struct kvm_cpuid_entry2 *e;
+	u32 r;
+
+	e = kvmm_cpuid_find(vcpu, kvmm_guest_features[f].leaf,
+			    kvmm_guest_features[f].subleaf);
+	if (!e)
+		return false;
+	switch (kvmm_guest_features[f].reg) {
+	case 0: r = e->eax; break;
+	case 1: r = e->ebx; break;
+	case 2: r = e->ecx; break;
+	default: r = e->edx; break;
+	}
+	return r & B(kvmm_guest_features[f].bit);
+}
+
+/* Leaf 0 says "GenuineIntel" (EBX, EDX, ECX). */
+bool kvmm_x86_guest_is_intel(struct kvmm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = kvmm_cpuid_find(vcpu, 0, 0);
+
+	return e && e->ebx == 0x756e6547 && e->edx == 0x49656e69 &&
+	       e->ecx == 0x6c65746e;
+}
+
 /* A leaf missing from the table reads as zeros. */
 void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
 		    u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
@@ -113,9 +160,10 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
  * The host's leaves, masked down to features kvmm really supports: each
  * bit below is there because the guest can use it natively under
  * NPT/EPT or because kvmm handles what it implies (e.g. the MSRs behind
- * SEP, PAT, MTRR; XSETBV for XSAVE).  XSAVE state is offered for x87,
- * SSE and AVX (kvmm_supported_xcr0); the APIC bit is reported as KVM
- * does, for a userspace LAPIC.
+ * SEP, PAT, MTRR; XSETBV for XSAVE; the guest's TSC_AUX behind RDTSCP and
+ * RDPID; IA32_ARCH_CAPABILITIES, emulated and offered everywhere).  XSAVE
+ * state is offered for x87, SSE and AVX (kvmm_supported_xcr0); the APIC
+ * bit is reported as KVM does, for a userspace LAPIC.
  */
 struct kvmm_cpuid_mask {
 	u32 leaf, subleaf;
@@ -134,7 +182,7 @@ static const struct kvmm_cpuid_mask kvmm_cpuid_masks[] = {
 	{ 0x7, 0, true, 0,
 	  B(0) | B(3) | B(5) | B(7) | B(8) | B(9) | B(10) | B(18) | B(19) | B(20) |
 	  B(23) | B(24) | B(29),
-	  B(2), 0 },
+	  B(2) | B(22), 0 },
 	/* XSAVE: sizes and offsets are the host's, features kvmm's. */
 	{ 0xd, 0, true, ALL, ALL, ALL, ALL },
 	{ 0xd, 1, true, B(0), 0, 0, 0 },	/* XSAVEOPT */
@@ -144,7 +192,7 @@ static const struct kvmm_cpuid_mask kvmm_cpuid_masks[] = {
 	  B(0) | B(5) | B(6) | B(7) | B(8),
 	  B(0) | B(1) | B(2) | B(3) | B(4) | B(5) | B(6) | B(7) | B(8) |
 	  B(9) | B(11) | B(12) | B(13) | B(14) | B(15) | B(16) | B(17) |
-	  B(20) | B(22) | B(23) | B(24) | B(26) | B(29) },
+	  B(20) | B(22) | B(23) | B(24) | B(26) | B(27) | B(29) },
 	{ 0x80000002, 0, false, ALL, ALL, ALL, ALL },
 	{ 0x80000003, 0, false, ALL, ALL, ALL, ALL },
 	{ 0x80000004, 0, false, ALL, ALL, ALL, ALL },
@@ -198,6 +246,13 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 		} else if (m->leaf == 7) {
 			if (!(kvmm_supported_xcr0 & XFEATURE_MASK_YMM))
 				e[n].ebx &= ~B(5);		/* AVX2 */
+			if (!kvmm_x86_tsc_aux_supported())
+				e[n].ecx &= ~B(22);		/* RDPID */
+			/* Emulated on every CPU (msr.c), as KVM does. */
+			e[n].edx |= B(29);		/* ARCH_CAPABILITIES */
+		} else if (m->leaf == 0x80000001) {
+			if (!kvmm_x86_tsc_aux_supported())
+				e[n].edx &= ~B(27);		/* RDTSCP */
 		} else if (m->leaf == 0xd && m->subleaf == 0) {
 			e[n].eax = (u32)kvmm_supported_xcr0;
 			e[n].edx = kvmm_supported_xcr0 >> 32;

@@ -103,6 +103,7 @@ int kvmm_x86_vcpu_create(struct kvmm_vcpu *vcpu)
 	if (r)
 		goto out_fpu;
 	kvmm_x86_vcpu_reset(vcpu);
+	kvmm_x86_msr_vcpu_init(vcpu);
 	return 0;
 
 out_fpu:

@@ -463,6 +463,7 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
 	[SVM_EXIT_MONITOR]	= svm_exit_ud,
 	[SVM_EXIT_MWAIT]	= svm_exit_ud,
+	[SVM_EXIT_RDTSCP]	= svm_exit_ud,	/* not in the guest's CPUID */
 	[SVM_EXIT_XSETBV]	= svm_exit_xsetbv,
 	[SVM_EXIT_NPF]		= svm_exit_npf,
 };

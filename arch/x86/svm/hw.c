@@ -21,9 +21,13 @@
 
 #include <kvmm/kvmm.h>
 #include <kvmm/backend.h>
+#include <kvmm/x86.h>
 #include "svm.h"
 
 struct svm_caps svm_caps;
+
+/* The user-return slot holding the guest's TSC_AUX, or -1 (uret_msr.c). */
+int svm_tsc_aux_slot = -1;
 
 /*
  * Per possible CPU: the host save area VMRUN uses (VM_HSAVE_PA), and the
@@ -96,6 +100,18 @@ int svm_hardware_setup(void)
 		    !per_cpu(svm_host_vmsave_page, cpu))
 			goto fail;
 	}
+
+	/*
+	 * VMRUN does not switch TSC_AUX, and RDPID cannot be intercepted
+	 * (RDTSCP can): the guest's value is loaded before VMRUN and the
+	 * host's put back on return to user mode.  Without the MSR, RDTSCP
+	 * and RDPID are not offered.
+	 */
+	svm_tsc_aux_slot = -1;
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		svm_tsc_aux_slot = kvmm_uret_msr_add(MSR_TSC_AUX);
+	if (svm_tsc_aux_slot < 0)
+		svm_tsc_aux_slot = -1;
 	return 0;
 fail:
 	svm_hardware_unsetup();
@@ -105,6 +121,8 @@ fail:
 void svm_hardware_unsetup(void)
 {
 	int cpu;
+
+	svm_tsc_aux_slot = -1;	/* the core empties the table */
 
 	for_each_possible_cpu(cpu) {
 		kvmm_free_page(per_cpu(svm_hsave_page, cpu));
@@ -142,6 +160,23 @@ void svm_hardware_disable(void)
 	/* Clears VM_HSAVE_PA, forces GIF=1 and clears EFER.SVME. */
 	cpu_svm_disable();
 	amd_pmu_disable_virt();
+}
+
+/*
+ * Vendor feature MSRs.  DE_CFG (AMD PPR "MSRC001_1029 Decode
+ * Configuration"): bit 1 makes LFENCE dispatch-serializing.  The host
+ * kernel sets it where it exists (X86_FEATURE_LFENCE_RDTSC), and VMRUN
+ * leaves it alone, so it holds while the guest runs too.
+ */
+int svm_get_msr_feature(u32 index, u64 *data)
+{
+	switch (index) {
+	case MSR_AMD64_DE_CFG:
+		*data = boot_cpu_has(X86_FEATURE_LFENCE_RDTSC) ?
+			MSR_AMD64_DE_CFG_LFENCE_SERIALIZE : 0;
+		return 0;
+	}
+	return 1;
 }
 
 static const char *const svm_feature_names[SVM_FEAT_NR] = {

@@ -77,6 +77,9 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	/* The guest may change CR4 itself: sample it for both switches. */
 	osxsave = vmcb->save.cr4 & X86_CR4_OSXSAVE;
 	kvmm_x86_load_guest_xcr0(vcpu, osxsave);
+	/* RDTSCP/RDPID in the guest read it; the host's is back by user mode. */
+	if (svm_tsc_aux_slot >= 0)
+		kvmm_uret_msr_set(svm_tsc_aux_slot, a->tsc_aux);
 	svm_clgi();
 	kvmm_svm_vcpu_run(svm->vmcb_pa, a->regs, svm_host_save_pa());
 	svm_stgi();

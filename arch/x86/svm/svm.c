@@ -29,6 +29,8 @@ static const struct kvmm_backend_ops svm_ops = {
 	.get_nmi_mask		= svm_get_nmi_mask,
 	.set_nmi_mask		= svm_set_nmi_mask,
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
+	.get_msr_feature	= svm_get_msr_feature,
+	.vcpu_after_set_cpuid	= svm_vcpu_after_set_cpuid,
 };
 
 const struct kvmm_backend kvmm_svm_backend = {

@@ -82,6 +82,7 @@ static inline struct svm_vcpu *to_svm(struct kvmm_vcpu *vcpu)
 
 /* Physically contiguous all-ones maps: every port and MSR intercepted. */
 extern u64 svm_iopm_pa, svm_msrpm_pa;
+extern int svm_tsc_aux_slot;
 
 void kvmm_svm_vcpu_run(unsigned long vmcb_pa, unsigned long *regs,
 		       unsigned long host_save_pa);
@@ -109,6 +110,8 @@ void svm_complete_events(struct kvmm_vcpu *vcpu);
 
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
+int svm_get_msr_feature(u32 index, u64 *data);
+void svm_vcpu_after_set_cpuid(struct kvmm_vcpu *vcpu);
 
 int svm_probe(const char **why);
 int svm_hardware_setup(void);

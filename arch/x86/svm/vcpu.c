@@ -70,6 +70,27 @@ void svm_vm_destroy(struct kvmm_vm *vm)
 	vm->arch.backend = NULL;
 }
 
+/*
+ * RDTSCP runs natively only when the guest's CPUID offers it (and its
+ * TSC_AUX is switched); otherwise the intercept makes it #UD, as on a
+ * CPU without it.  RDPID cannot be intercepted (APM 15.9): it always
+ * reads the guest's TSC_AUX.
+ */
+static void svm_update_rdtscp_intercept(struct kvmm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+
+	if (svm_tsc_aux_slot >= 0 && kvmm_x86_guest_has(vcpu, KVMM_GF_RDTSCP))
+		vmcb_clr_intercept(vmcb, SVM_I_RDTSCP);
+	else
+		vmcb_set_intercept(vmcb, SVM_I_RDTSCP);
+}
+
+void svm_vcpu_after_set_cpuid(struct kvmm_vcpu *vcpu)
+{
+	svm_update_rdtscp_intercept(vcpu);
+}
+
 /* The guest PAT after reset (SDM 3A 11.12.4; APM 7.8.2). */
 #define SVM_PAT_RESET	0x0007040600070406ULL
 
@@ -113,6 +134,7 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	vmcb->control.intercepts[SVM_ICPT_DR] = 0xffffffff;
 	vmcb->save.dr6 = 0xffff0ff0;
 	vmcb->save.dr7 = 0x400;
+	svm_update_rdtscp_intercept(vcpu);
 	svm->flush_tlb = true;
 	svm->nmi_masked = false;
 	svm->nmi_iret_seen = false;

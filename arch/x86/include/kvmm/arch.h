@@ -76,6 +76,11 @@ struct kvmm_arch_vcpu {
 	u64 mtrr[16 + 3 + 8];	/* variable, fixed 64K/16K, fixed 4K */
 	u64 xcr0;
 	u32 mp_state;
+	/* MSRs kept by the core (arch/x86/msr.c). */
+	u64 tsc_aux;		/* loaded while the guest runs (uret_msr.c) */
+	u64 ucode_rev;
+	u64 arch_capabilities;
+	u64 de_cfg;
 
 	struct fpu_guest fpu;
 

@@ -90,6 +90,14 @@ KVMM_BACKEND_OP_OPTIONAL(void, set_nmi_mask,
 			 (struct kvmm_vcpu *vcpu, bool masked))
 /* Flush this vCPU's TLB entries (guest and second level) at next entry. */
 KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
+/*
+ * Vendor feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST): 0 and the value
+ * this backend offers for @index, or 1 when it offers no such MSR.
+ */
+KVMM_BACKEND_OP_OPTIONAL(int, get_msr_feature, (u32 index, u64 *data))
+/* Userspace set a new CPUID table (KVM_SET_CPUID2): update intercepts. */
+KVMM_BACKEND_OP_OPTIONAL(void, vcpu_after_set_cpuid,
+			 (struct kvmm_vcpu *vcpu))
 
 #undef KVMM_BACKEND_OP
 #undef KVMM_BACKEND_OP_OPTIONAL

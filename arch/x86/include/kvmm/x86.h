@@ -106,17 +106,38 @@ int kvmm_x86_inject_gp(struct kvmm_vcpu *vcpu);
 /* arch/x86/cpuid.c */
 void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
 		    u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+enum kvmm_guest_feature {
+	KVMM_GF_PDCM,			/* 1.ECX[15]: PERF_CAPABILITIES */
+	KVMM_GF_RDPID,			/* 7.0.ECX[22] */
+	KVMM_GF_ARCH_CAPABILITIES,	/* 7.0.EDX[29] */
+	KVMM_GF_RDTSCP,			/* 8000_0001.EDX[27] */
+};
+bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f);
+bool kvmm_x86_guest_is_intel(struct kvmm_vcpu *vcpu);
 long kvmm_x86_set_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_supported_cpuid(void __user *arg);
 
 /* arch/x86/msr.c */
-int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
+		     bool host);
 int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data, bool host);
 int kvmm_x86_exit_msr(struct kvmm_vcpu *vcpu, bool write,
 		      unsigned long next_rip);
 long kvmm_x86_get_msr_index_list(void __user *arg);
 long kvmm_x86_vcpu_msrs(struct kvmm_vcpu *vcpu, void __user *arg, bool set);
+long kvmm_x86_get_msr_feature_index_list(void __user *arg);
+long kvmm_x86_get_feature_msrs(void __user *arg);
+void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu);
+bool kvmm_x86_tsc_aux_supported(void);
+
+/* arch/x86/uret_msr.c: MSRs switched back on return to user mode. */
+int kvmm_uret_msr_add(u32 msr);
+int kvmm_uret_msr_slot(u32 msr);
+void kvmm_uret_msrs_reset(void);
+void kvmm_uret_cpu_enable(void);
+void kvmm_uret_cpu_disable(void);
+void kvmm_uret_msr_set(int slot, u64 value);
 
 /* arch/x86/mmu/tdp.c */
 int kvmm_tdp_init(struct kvmm_vm *vm);

@@ -51,7 +51,6 @@ static const struct {
 	NOT_YET(NESTED_STATE),
 	/* CPUID, MSRs, time */
 	NOT_YET(EXT_EMUL_CPUID),
-	NOT_YET(GET_MSR_FEATURES),
 	NOT_YET(X86_USER_SPACE_MSR),
 	NOT_YET(X86_MSR_FILTER),
 	NOT_YET(MSR_PLATFORM_INFO),
@@ -209,6 +208,7 @@ static const struct {
 	IMPLEMENTED(SYNC_REGS, 7),
 	IMPLEMENTED(XSAVE, -2),		/* -2: 1 where the host has XSAVE */
 	IMPLEMENTED(XCRS, -2),
+	IMPLEMENTED(GET_MSR_FEATURES, 1),
 };
 
 static bool kvmm_runs_guests_here(void)

@@ -21,16 +21,22 @@ static struct kvmm_vm *mn_to_vm(struct mmu_notifier *mn)
 	return container_of(mn, struct kvmm_vm, mmu_notifier);
 }
 
+enum kvmm_hva_op {
+	KVMM_HVA_ZAP,		/* remove the mappings */
+	KVMM_HVA_TEST_YOUNG,	/* any accessed bit set? */
+	KVMM_HVA_CLEAR_YOUNG,	/* ... and clear them */
+};
+
 /*
- * Zap the guest frames behind host addresses [start, end) of every slot
- * mapping them (found in by_hva); mmu_lock held.  Returns whether
- * anything was zapped.
+ * Apply @op to the guest frames behind host addresses [start, end) of
+ * every slot mapping them (found in by_hva); mmu_lock held.  Returns
+ * whether anything was zapped, or found young.
  */
-static bool kvmm_zap_hva_range_locked(struct kvmm_vm *vm, unsigned long start,
-				      unsigned long end)
+static bool kvmm_hva_range_locked(struct kvmm_vm *vm, unsigned long start,
+				  unsigned long end, enum kvmm_hva_op op)
 {
 	struct interval_tree_node *node;
-	bool zapped = false;
+	bool ret = false;
 
 	for (node = interval_tree_iter_first(&vm->by_hva, start, end - 1); node;
 	     node = interval_tree_iter_next(node, start, end - 1)) {
@@ -39,12 +45,31 @@ static bool kvmm_zap_hva_range_locked(struct kvmm_vm *vm, unsigned long start,
 		unsigned long s_start = slot->userspace_addr;
 		unsigned long s_end = s_start + (slot->npages << PAGE_SHIFT);
 		unsigned long lo = max(start, s_start), hi = min(end, s_end);
+		u64 gfn_lo = slot->base_gfn + ((lo - s_start) >> PAGE_SHIFT);
+		u64 gfn_hi = slot->base_gfn +
+			     ((hi - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT);
 
-		zapped |= kvmm_x86_zap_gfn_range_locked(vm,
-			slot->base_gfn + ((lo - s_start) >> PAGE_SHIFT),
-			slot->base_gfn + ((hi - s_start + PAGE_SIZE - 1) >> PAGE_SHIFT));
+		if (op == KVMM_HVA_ZAP)
+			ret |= kvmm_x86_zap_gfn_range_locked(vm, gfn_lo, gfn_hi);
+		else
+			ret |= kvmm_x86_age_gfn_range_locked(vm, gfn_lo, gfn_hi,
+					op == KVMM_HVA_CLEAR_YOUNG);
 	}
-	return zapped;
+	return ret;
+}
+
+static bool kvmm_hva_range(struct kvmm_vm *vm, unsigned long start,
+			   unsigned long end, enum kvmm_hva_op op)
+{
+	bool ret;
+	int idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	spin_lock(&vm->mmu_lock);
+	ret = kvmm_hva_range_locked(vm, start, end, op);
+	spin_unlock(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
+	return ret;
 }
 
 /*
@@ -67,7 +92,8 @@ static int kvmm_mn_invalidate_range_start(struct mmu_notifier *mn,
 		vm->mn_start = min(vm->mn_start, range->start);
 		vm->mn_end = max(vm->mn_end, range->end);
 	}
-	zapped = kvmm_zap_hva_range_locked(vm, range->start, range->end);
+	zapped = kvmm_hva_range_locked(vm, range->start, range->end,
+				       KVMM_HVA_ZAP);
 	spin_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 
@@ -89,6 +115,37 @@ static void kvmm_mn_invalidate_range_end(struct mmu_notifier *mn,
 	spin_unlock(&vm->mmu_lock);
 }
 
+/*
+ * Page aging (reclaim's "was this page referenced?"): the guest's use of
+ * a page counts as a use, as with KVM.  Without these, every page the
+ * guest uses looks idle to reclaim.  clear_flush_young also flushes, so
+ * that the next guest access walks the table and sets the bit again.
+ */
+static int kvmm_mn_clear_flush_young(struct mmu_notifier *mn,
+				     struct mm_struct *mm, unsigned long start,
+				     unsigned long end)
+{
+	struct kvmm_vm *vm = mn_to_vm(mn);
+	bool young = kvmm_hva_range(vm, start, end, KVMM_HVA_CLEAR_YOUNG);
+
+	if (young)
+		kvmm_x86_flush_remote_tlbs(vm);
+	return young;
+}
+
+static int kvmm_mn_clear_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			       unsigned long start, unsigned long end)
+{
+	return kvmm_hva_range(mn_to_vm(mn), start, end, KVMM_HVA_CLEAR_YOUNG);
+}
+
+static int kvmm_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
+			      unsigned long address)
+{
+	return kvmm_hva_range(mn_to_vm(mn), address, address + 1,
+			      KVMM_HVA_TEST_YOUNG);
+}
+
 /* The mm is going away (process exit): nothing may map it any more. */
 static void kvmm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
@@ -100,6 +157,9 @@ static void kvmm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 static const struct mmu_notifier_ops kvmm_mn_ops = {
 	.invalidate_range_start	= kvmm_mn_invalidate_range_start,
 	.invalidate_range_end	= kvmm_mn_invalidate_range_end,
+	.clear_flush_young	= kvmm_mn_clear_flush_young,
+	.clear_young		= kvmm_mn_clear_young,
+	.test_young		= kvmm_mn_test_young,
 	.release		= kvmm_mn_release,
 };
 

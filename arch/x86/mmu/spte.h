@@ -79,6 +79,10 @@ static inline bool spte_is_leaf(u64 spte, int level)
 	return level == 1 || (spte & SPTE_PS);
 }
 
+/* SPTE_A as a bit number, for atomic test-and-clear against the CPU. */
+#define SPTE_A_BIT	5
+static_assert(BIT_ULL(SPTE_A_BIT) == SPTE_A);
+
 static inline u64 spte_addr(u64 spte)
 {
 	return spte & SPTE_ADDR_MASK;

@@ -244,6 +244,49 @@ void kvmm_tdp_destroy(struct kvmm_vm *vm)
 				    tdp->leaves[0], leaves[1], tdp->leaves[1]);
 }
 
+/*
+ * Page aging for host reclaim: whether a leaf overlapping frames
+ * [start, end) has its accessed bit set, clearing the bits when @clear.
+ * The CPU sets A (and D) in second-level entries with a locked update
+ * while the guest runs (APM vol. 2, 15.25.5), so the bit is cleared with
+ * an atomic operation that cannot undo a concurrent D update.  mmu_lock
+ * held.
+ */
+static bool tdp_age(u64 *table, int level, u64 base, u64 start, u64 end,
+		    bool clear)
+{
+	u64 span = spte_level_frames(level);
+	bool young = false;
+	unsigned int i;
+
+	for (i = 0; i < SPTE_PER_TABLE; i++) {
+		u64 lo = base + i * span, hi = lo + span;
+		u64 e = READ_ONCE(table[i]);
+
+		if (hi <= start || lo >= end || !spte_present(e))
+			continue;
+		if (!spte_is_leaf(e, level)) {
+			young |= tdp_age(__va(spte_addr(e)), level - 1, lo,
+					 start, end, clear);
+			continue;
+		}
+		if (!(e & SPTE_A))
+			continue;
+		young = true;
+		if (clear)
+			clear_bit(SPTE_A_BIT, (unsigned long *)&table[i]);
+	}
+	return young;
+}
+
+bool kvmm_x86_age_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end,
+				   bool clear)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return tdp_age(vm->arch.tdp.root, vm->arch.tdp.levels, 0, start, end,
+		       clear);
+}
+
 /* Make vCPUs forget removed translations before they run again. */
 void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm)
 {

@@ -147,6 +147,8 @@ u64 kvmm_tdp_root_pa(struct kvmm_vm *vm);
 void kvmm_tdp_destroy(struct kvmm_vm *vm);
 bool kvmm_x86_zap_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end);
 void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end);
+bool kvmm_x86_age_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end,
+				   bool clear);
 void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
 
 /* Guest memory access by guest physical address (arch/x86/guest_mem.c). */

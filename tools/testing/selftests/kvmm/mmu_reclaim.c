@@ -426,6 +426,7 @@ static const char *const swap_results[] = {
 	"swap_guest_reads_swapped_pages",
 	"swap_guest_write_after_swapin_seen",
 	"swap_host_and_guest_writes_after_swapout",
+	"swap_guest_use_keeps_pages_in",
 };
 
 static void zram_swap_off(void *unused)
@@ -567,6 +568,48 @@ static unsigned int swap_compare(struct kvm_vcpu *vcpu, uint64_t *hva,
 	return bad;
 }
 
+/* Pages of the slot in [from, to) that are in memory. */
+static unsigned int resident(uint64_t *hva, unsigned int from, unsigned int to)
+{
+	unsigned int i, n = 0;
+
+	for (i = from; i < to; i++)
+		n += !!(pagemap(page_at(hva, i)) & PM_PRESENT);
+	return n;
+}
+
+/*
+ * Reclaim asks the MMU notifier whether a page was referenced
+ * (clear_flush_young): the guest's use must count.  MADV_PAGEOUT itself
+ * clears the host's own accessed bits first, so what keeps a page in is
+ * the guest's.  The guest reads every page: one MADV_PAGEOUT keeps them
+ * all (and clears the bits).  The guest reads the first half again: the
+ * next MADV_PAGEOUT keeps those and swaps out the rest.  The second step
+ * needs the accessed bits the CPU sets in second-level entries, and a
+ * flush when they were cleared.  Returns the number of wrong pages.
+ */
+static unsigned int test_guest_aging(struct kvm_vcpu *vcpu, uint64_t *hva)
+{
+	const unsigned int half = SWAP_PAGES / 2;
+	unsigned int i, all, used, unused;
+
+	for (i = 0; i < SWAP_PAGES; i++)
+		guest_hash(vcpu, SWAP_GPA + i * PAGE_SIZE);
+	TEST_ASSERT(!madvise(hva, SWAP_PAGES * PAGE_SIZE, MADV_PAGEOUT),
+		    "MADV_PAGEOUT");
+	all = resident(hva, 0, SWAP_PAGES);
+
+	for (i = 0; i < half; i++)
+		guest_hash(vcpu, SWAP_GPA + i * PAGE_SIZE);
+	TEST_ASSERT(!madvise(hva, SWAP_PAGES * PAGE_SIZE, MADV_PAGEOUT),
+		    "MADV_PAGEOUT");
+	used = resident(hva, 0, half);
+	unused = resident(hva, half, SWAP_PAGES);
+	pr_info("aging: %u of %u guest-read pages stayed in; then %u of %u read again and %u of %u not read",
+		all, SWAP_PAGES, used, half, unused, SWAP_PAGES - half);
+	return (SWAP_PAGES - all) + (half - used) + unused;
+}
+
 static void test_swap(struct kvm_vcpu *vcpu, uint64_t *hva)
 {
 	static uint64_t exp[SWAP_PAGES][QWORDS];
@@ -643,6 +686,9 @@ static void test_swap(struct kvm_vcpu *vcpu, uint64_t *hva)
 		bad = (v != exp[1][3]) + swap_compare(vcpu, hva, exp, true, true);
 	}
 	ksft_test_result(!in && !bad, "%s", swap_results[3]);
+
+	bad = test_guest_aging(vcpu, hva);
+	ksft_test_result(!bad, "%s", swap_results[4]);
 
 	test_cleanup_pop(true);
 }

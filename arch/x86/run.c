@@ -89,6 +89,18 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 		preempt_enable();
 		return -EAGAIN;
 	}
+	/*
+	 * A context switch since the last entry (cond_resched(), preemption
+	 * in the run loop) saved the guest's FPU registers into its fpstate
+	 * and left them to be reloaded on the way to user mode
+	 * (TIF_NEED_FPU_LOAD).  The guest is not user mode: reload them now,
+	 * or it would run on another task's registers and its own updates
+	 * would be lost at the next save.
+	 */
+	fpregs_assert_state_consistent();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
 	gen = atomic64_read(&vm->arch.tlb_gen);
 	if (gen != vcpu->arch.tlb_gen) {
 		kvmm_ops->flush_tlb(vcpu);

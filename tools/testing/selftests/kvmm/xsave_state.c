@@ -17,7 +17,15 @@
  * TCG (the svm test host) does not intercept XSETBV: there the guest's
  * XSETBV changes the emulated CPU's XCR0 without an exit, for kvm_amd as
  * for kvmm, and KVM_GET_XCRS cannot see it.
+ *
+ * Then the guest holds a YMM pattern while it spins, and a host thread
+ * pinned to the same CPU competes with the vCPU thread, so the scheduler
+ * switches away inside KVM_RUN: the guest's registers must be loaded
+ * again before it re-enters (TIF_NEED_FPU_LOAD), or it runs on the other
+ * task's registers.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include "processor.h"
@@ -60,6 +68,79 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
+#define SPIN_ROUNDS	200
+static volatile uint64_t spin_bad;
+
+static void guest_spin_code(void)
+{
+	uint64_t out[4], in[4];
+	uint64_t cr4, r;
+	int i;
+
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4 | (1ul << 18)));
+	for (r = 0; r < SPIN_ROUNDS; r++) {
+		for (i = 0; i < 4; i++)
+			in[i] = GUEST_PATTERN ^ (r << 8) ^ i;
+		__asm__ __volatile__("vmovdqu %0, %%ymm0" : : "m"(in) : "xmm0");
+		for (i = 0; i < 20000; i++)
+			__asm__ __volatile__("pause");
+		__asm__ __volatile__("vmovdqu %%ymm0, %0" : "=m"(out));
+		if (memcmp(in, out, sizeof(in)))
+			spin_bad++;
+	}
+	GUEST_SYNC_ARGS(2, spin_bad, 0, 0, 0);
+	GUEST_DONE();
+}
+
+static volatile bool competitor_stop;
+
+static void *competitor(void *arg)
+{
+	uint64_t host_in[4] = { HOST_PATTERN, 1, 2, 3 };
+
+	while (!competitor_stop)
+		__asm__ __volatile__("vmovdqu %0, %%ymm0" : : "m"(host_in)
+				     : "xmm0");
+	return arg;
+}
+
+/* Returns the number of rounds in which the guest lost its YMM0. */
+static uint64_t ymm_under_preemption(void)
+{
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	pthread_t thread;
+	cpu_set_t cpus;
+	struct ucall uc;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(cpus), &cpus),
+		    "sched_setaffinity");
+	vm = vm_create_with_one_vcpu(&vcpu, guest_spin_code);
+	xcrs.xcrs[0].value = 7;
+	vcpu_ioctl(vcpu, KVM_SET_XCRS, &xcrs);
+	competitor_stop = false;
+	TEST_ASSERT(!pthread_create(&thread, NULL, competitor, NULL),
+		    "pthread_create");
+	pthread_setaffinity_np(thread, sizeof(cpus), &cpus);
+	for (;;) {
+		vcpu_run(vcpu);
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(vcpu, uc);
+		if (uc.cmd == UCALL_SYNC)
+			break;
+	}
+	competitor_stop = true;
+	pthread_join(thread, NULL);
+	pr_info("YMM0 lost in %llu of %d rounds under preemption",
+		(unsigned long long)uc.args[1], SPIN_ROUNDS);
+	kvm_vm_free(vm);
+	return uc.args[1];
+}
+
 static bool cpu_has_avx(void)
 {
 	uint32_t a, b, c, d;
@@ -91,7 +172,7 @@ int main(void)
 	__TEST_REQUIRE(e && (e->ecx & (1u << 28)),
 		       "KVM_GET_SUPPORTED_CPUID offers no AVX");
 	vm_install_exception_handler(vm, 13, gp_handler);
-	ksft_set_plan(4);
+	ksft_set_plan(5);
 
 	memset(&xcrs, 0, sizeof(xcrs));
 	xcrs.nr_xcrs = 1;
@@ -131,5 +212,8 @@ int main(void)
 			 host_out[3] == HOST_PATTERN,
 			 "guest_and_host_ymm_kept_apart");
 	kvm_vm_free(vm);
+
+	ksft_test_result(!ymm_under_preemption(),
+			 "guest_ymm_survives_host_preemption");
 	ksft_finished();
 }

@@ -181,6 +181,18 @@ static u64 kvmm_efer_valid_bits(void)
 }
 
 /*
+ * TSC_AUX exists where kvmm switches it; the guest may use it when its
+ * CPUID has RDTSCP or RDPID, userspace (@host) always.
+ */
+static bool kvmm_tsc_aux_accessible(struct kvmm_vcpu *vcpu, bool host)
+{
+	if (!kvmm_x86_tsc_aux_supported())
+		return false;
+	return host || kvmm_x86_guest_has(vcpu, KVMM_GF_RDTSCP) ||
+	       kvmm_x86_guest_has(vcpu, KVMM_GF_RDPID);
+}
+
+/*
  * Feature MSRs and TSC_AUX.  @host: KVM_GET_MSRS (no CPUID checks).
  * Returns 0, 1 for "not here or refused", or -ENOENT for any other
  * index.
@@ -193,10 +205,7 @@ static int kvmm_get_msr_ext(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 
 	switch (index) {
 	case MSR_TSC_AUX:
-		if (!kvmm_x86_tsc_aux_supported())
-			return 1;
-		if (!host && !kvmm_x86_guest_has(vcpu, KVMM_GF_RDTSCP) &&
-		    !kvmm_x86_guest_has(vcpu, KVMM_GF_RDPID))
+		if (!kvmm_tsc_aux_accessible(vcpu, host))
 			return 1;
 		*data = a->tsc_aux;
 		return 0;
@@ -228,10 +237,7 @@ static int kvmm_set_msr_ext(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 
 	switch (index) {
 	case MSR_TSC_AUX:
-		if (!kvmm_x86_tsc_aux_supported())
-			return 1;
-		if (!host && !kvmm_x86_guest_has(vcpu, KVMM_GF_RDTSCP) &&
-		    !kvmm_x86_guest_has(vcpu, KVMM_GF_RDPID))
+		if (!kvmm_tsc_aux_accessible(vcpu, host))
 			return 1;
 		/*
 		 * Bits 63:32 are reserved on Intel (#GP) and ignored on AMD

@@ -24,16 +24,7 @@
 
 static int read_efer(int cpu, uint64_t *val)
 {
-	char path[64];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	r = pread(fd, val, sizeof(*val), MSR_EFER) == sizeof(*val) ? 0 : -EIO;
-	close(fd);
-	return r;
+	return host_read_msr(cpu, MSR_EFER, val);
 }
 
 /* SVME on every CPU in [0, n) is @want. */

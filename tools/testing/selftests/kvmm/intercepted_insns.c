@@ -76,23 +76,6 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-static struct ucall run_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-	uint64_t cmd;
-
-	vcpu_run(vcpu);
-	cmd = get_ucall(vcpu, &uc);
-	if (cmd == UCALL_ABORT)
-		REPORT_GUEST_ASSERT(vcpu, uc);
-	TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == stage,
-		    "expected GUEST_SYNC(%llu), got exit %s, ucall %llu (%llu)",
-		    (unsigned long long)stage,
-		    exit_reason_str(vcpu->run->exit_reason),
-		    (unsigned long long)cmd, (unsigned long long)uc.args[0]);
-	return uc;
-}
-
 int main(void)
 {
 	struct kvm_vcpu *vcpu;
@@ -108,19 +91,19 @@ int main(void)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	vm_install_exception_handler(vm, 6, guest_ud_handler);
 
-	uc = run_sync(vcpu, 1);
+	uc = vcpu_run_expect_sync(vcpu, 1);
 	ksft_test_result(uc.args[1] == 1 && uc.args[2] != 0,
 			 "prefixed_cpuid_resumes_after_itself");
 
-	uc = run_sync(vcpu, 2);
+	uc = vcpu_run_expect_sync(vcpu, 2);
 	ksft_test_result(uc.args[1] == 2 && (uc.args[2] & (1 << 10)) /* LMA */,
 			 "prefixed_rdmsr_resumes_after_itself");
 
-	uc = run_sync(vcpu, 3);
+	uc = vcpu_run_expect_sync(vcpu, 3);
 	ksft_test_result(uc.args[1] == 3 && uc.args[2] == 0x401,
 			 "rex_mov_dr_uses_r9_r10");
 
-	uc = run_sync(vcpu, 4);
+	uc = vcpu_run_expect_sync(vcpu, 4);
 	ok = uc.args[1] == 4 && uc.args[2] == 1 &&
 	     uc.args[3] == (uintptr_t)lock_cpuid;
 	if (!ok)
@@ -132,7 +115,7 @@ int main(void)
 				      "the reference skips an intercepted LOCK CPUID (see the header)");
 	else
 		ksft_test_result(ok, "lock_cpuid_is_ud");
-	uc = run_sync(vcpu, 5);
+	uc = vcpu_run_expect_sync(vcpu, 5);
 	ok = uc.args[1] == 5 && uc.args[3] == (uintptr_t)movdr_rexr;
 	if (!ok)
 		pr_info("MOV from DR8: %llu #UDs, last at %llx",
@@ -149,7 +132,7 @@ int main(void)
 	ksft_test_result(vcpu->run->exit_reason == KVM_EXIT_HLT &&
 			 regs.rip == (uintptr_t)hlt_prefixed_end,
 			 "prefixed_hlt_exit_rip");
-	run_sync(vcpu, 6);
+	vcpu_run_expect_sync(vcpu, 6);
 	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -116,23 +116,6 @@ static void get_events(struct kvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 	vcpu_ioctl(vcpu, KVM_GET_VCPU_EVENTS, ev);
 }
 
-static struct ucall run_sync(struct kvm_vcpu *vcpu, uint64_t stage)
-{
-	struct ucall uc;
-	uint64_t cmd;
-
-	vcpu_run(vcpu);
-	cmd = get_ucall(vcpu, &uc);
-	if (cmd == UCALL_ABORT)
-		REPORT_GUEST_ASSERT(vcpu, uc);
-	TEST_ASSERT(cmd == UCALL_SYNC && uc.args[0] == stage,
-		    "expected GUEST_SYNC(%llu), got exit %s, ucall %llu (%llu)",
-		    (unsigned long long)stage,
-		    exit_reason_str(vcpu->run->exit_reason),
-		    (unsigned long long)cmd, (unsigned long long)uc.args[0]);
-	return uc;
-}
-
 static void run_hlt(struct kvm_vcpu *vcpu, const char *after)
 {
 	struct kvm_regs regs;
@@ -168,10 +151,10 @@ int main(void)
 	vm_install_exception_handler(vm, IRQ_VECTOR, guest_irq_handler);
 
 	/* 1 */
-	run_sync(vcpu, 1);
+	vcpu_run_expect_sync(vcpu, 1);
 	write_guest_global(vm, sync_in_nmi, 1);
 	vcpu_ioctl(vcpu, KVM_NMI, NULL);
-	run_sync(vcpu, 10);
+	vcpu_run_expect_sync(vcpu, 10);
 	get_events(vcpu, &ev);
 	ok = ev.nmi.masked && !ev.nmi.pending && !ev.nmi.injected &&
 	     (ev.flags & KVM_VCPUEVENT_VALID_NMI_PENDING);
@@ -186,7 +169,7 @@ int main(void)
 	TEST_ASSERT(ev.nmi.pending == 1 && ev.nmi.masked,
 		    "two NMIs queued in the handler: pending %u masked %u",
 		    ev.nmi.pending, ev.nmi.masked);
-	uc = run_sync(vcpu, 2);
+	uc = vcpu_run_expect_sync(vcpu, 2);
 	get_events(vcpu, &ev);
 	ok = uc.args[1] == 2 && uc.args[2] == 0 && !ev.nmi.masked &&
 	     !ev.nmi.pending;
@@ -198,11 +181,11 @@ int main(void)
 	ksft_test_result(ok, "blocked_nmi_delivered_after_iret_once");
 
 	/* 2 */
-	run_sync(vcpu, 3);
+	vcpu_run_expect_sync(vcpu, 3);
 	vcpu_ioctl(vcpu, KVM_NMI, NULL);
 	vcpu_ioctl(vcpu, KVM_NMI, NULL);
 	vcpu_ioctl(vcpu, KVM_NMI, NULL);
-	uc = run_sync(vcpu, 4);
+	uc = vcpu_run_expect_sync(vcpu, 4);
 	ok = uc.args[1] == 4 && uc.args[2] == 0;
 	if (!ok)
 		pr_info("three KVM_NMIs: %llu NMIs in total (expected 4), %llu nested",
@@ -217,7 +200,7 @@ int main(void)
 	ev.interrupt.shadow = KVM_X86_SHADOW_INT_MOV_SS;
 	ev.nmi.pending = 1;
 	vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &ev);
-	uc = run_sync(vcpu, 5);
+	uc = vcpu_run_expect_sync(vcpu, 5);
 	ok = uc.args[1] == 5 && uc.args[2] == (uintptr_t)shadow_nop_end;
 	if (!ok)
 		pr_info("NMI in a shadow: %llu NMIs, taken at %llx (shadow ends at %lx)",
@@ -233,7 +216,7 @@ int main(void)
 	ev.nmi.masked = 1;
 	ev.nmi.pending = 1;
 	vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, &ev);
-	uc = run_sync(vcpu, 6);
+	uc = vcpu_run_expect_sync(vcpu, 6);
 	get_events(vcpu, &ev);
 	ok = uc.args[1] == 5 && ev.nmi.masked && ev.nmi.pending;
 	if (!ok)
@@ -241,7 +224,7 @@ int main(void)
 			(unsigned long long)uc.args[1], ev.nmi.masked,
 			ev.nmi.pending);
 	ksft_test_result(ok, "masked_nmi_held_back");
-	uc = run_sync(vcpu, 7);
+	uc = vcpu_run_expect_sync(vcpu, 7);
 	ok = uc.args[1] == 6 && uc.args[2] == (uintptr_t)iret_done;
 	if (!ok)
 		pr_info("after IRET: %llu NMIs (expected 6), taken at %llx (IRET returns to %lx)",
@@ -251,7 +234,7 @@ int main(void)
 	ksft_test_result(ok, "iret_unmasks_nmi");
 
 	/* 5 */
-	run_sync(vcpu, 8);
+	vcpu_run_expect_sync(vcpu, 8);
 	get_events(vcpu, &ev);
 	ev.flags = 0;
 	ev.nmi.injected = 1;
@@ -259,7 +242,7 @@ int main(void)
 	get_events(vcpu, &ev);
 	TEST_ASSERT(ev.nmi.injected, "nmi.injected reads back as %u",
 		    ev.nmi.injected);
-	uc = run_sync(vcpu, 9);
+	uc = vcpu_run_expect_sync(vcpu, 9);
 	ksft_test_result(uc.args[1] == 7, "injected_nmi_delivered");
 
 	/* 6 */
@@ -270,7 +253,7 @@ int main(void)
 	TEST_ASSERT(ev.interrupt.injected && ev.nmi.pending,
 		    "KVM_INTERRUPT and KVM_NMI: interrupt.injected %u nmi.pending %u",
 		    ev.interrupt.injected, ev.nmi.pending);
-	uc = run_sync(vcpu, 11);
+	uc = vcpu_run_expect_sync(vcpu, 11);
 	ok = uc.args[1] == 8 && uc.args[2] == 1 && uc.args[4] == 0;
 	ksft_test_result(ok, "nmi_and_interrupt_both_delivered");
 	/*

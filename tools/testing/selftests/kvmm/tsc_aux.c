@@ -415,20 +415,6 @@ static void test_two_vcpus_one_cpu(void)
 	ksft_test_result(r[0].ok && r[1].ok, "two_vcpus_share_a_cpu");
 }
 
-static int read_msr(int cpu, uint32_t index, uint64_t *val)
-{
-	char path[64];
-	int fd, r;
-
-	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	r = pread(fd, val, sizeof(*val), index) == sizeof(*val) ? 0 : -EIO;
-	close(fd);
-	return r;
-}
-
 /*
  * Each CPU, once this task ran user code there: RDTSCP and the MSR
  * itself hold the host's value.
@@ -442,7 +428,7 @@ static void test_host_intact(void)
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		pin(cpu);
 		ok &= host_aux_ok(cpu, "at the end");
-		if (read_msr(cpu, MSR_TSC_AUX, &v)) {
+		if (host_read_msr(cpu, MSR_TSC_AUX, &v)) {
 			msr_dev = false;
 			continue;
 		}

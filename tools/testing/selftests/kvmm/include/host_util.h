@@ -10,6 +10,7 @@
 #define KVMM_SELFTEST_HOST_UTIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -91,6 +92,12 @@ int drop_caches(void);
 bool host_cpu_has(const char *flag);
 /* Is @flag in the "vmx flags" line (e.g. "ept", "unrestricted_guest")? */
 bool host_cpu_has_vmx_feature(const char *flag);
+
+/*
+ * Read MSR @index of host CPU @cpu through /dev/cpu/N/msr (msr.ko, loaded
+ * in the test hosts).  Returns 0 or -errno.
+ */
+int host_read_msr(int cpu, uint32_t index, uint64_t *val);
 
 /* ---- device nodes ---- */
 

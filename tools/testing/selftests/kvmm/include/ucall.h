@@ -122,8 +122,11 @@ do {									\
  * UCALL_UNHANDLED fail the test, and so does an exit that is not a ucall.
  */
 uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
-/* Run once and assert the guest made ucall @cmd (and for SYNC, @stage). */
-void vcpu_run_expect_sync(struct kvm_vcpu *vcpu, uint64_t stage);
+/*
+ * Run once and assert the guest made GUEST_SYNC(@stage) (returned, with
+ * its values), or GUEST_DONE().
+ */
+struct ucall vcpu_run_expect_sync(struct kvm_vcpu *vcpu, uint64_t stage);
 void vcpu_run_expect_done(struct kvm_vcpu *vcpu);
 
 #endif /* KVMM_SELFTEST_UCALL_H */

@@ -215,3 +215,17 @@ bool wait_for_path(const char *path, bool present, unsigned int ms)
 		msleep(5);
 	}
 }
+
+int host_read_msr(int cpu, uint32_t index, uint64_t *val)
+{
+	char path[64];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "/dev/cpu/%d/msr", cpu);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	r = pread(fd, val, sizeof(*val), index) == sizeof(*val) ? 0 : -EIO;
+	close(fd);
+	return r;
+}

@@ -140,7 +140,7 @@ uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 	return cmd;
 }
 
-void vcpu_run_expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
+struct ucall vcpu_run_expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 {
 	struct ucall uc;
 	uint64_t cmd = vcpu_run_ucall(vcpu, &uc);
@@ -151,6 +151,7 @@ void vcpu_run_expect_sync(struct kvm_vcpu *vcpu, uint64_t stage)
 		    "expected GUEST_SYNC(%llu), got GUEST_SYNC(%llu)",
 		    (unsigned long long)stage,
 		    (unsigned long long)uc.args[0]);
+	return uc;
 }
 
 void vcpu_run_expect_done(struct kvm_vcpu *vcpu)

@@ -6,6 +6,9 @@
  *   <pid>-<fd>/   one directory per VM, named as Linux 6.1 names its own
  *                 under kvm/ (creator's pid, VM fd number); the arch puts
  *                 its VM counters there (x86: pages_4k, pages_2m)
+ *   <pid>-<fd>/vcpu<id>/
+ *                 one directory per vCPU with its counters (struct
+ *                 kvmm_vcpu_stat), one file each, read-only
  *
  * debugfs may be absent or locked down; kvmm works without it.
  */
@@ -72,6 +75,53 @@ void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd)
 		return;
 	vm->debugfs_dir = dir;
 	kvmm_x86_vm_debugfs_init(vm, dir);
+}
+
+/* The counters of struct kvmm_vcpu_stat, by name. */
+#define KVMM_VCPU_STAT(name) { #name, offsetof(struct kvmm_vcpu_stat, name) }
+static const struct {
+	const char *name;
+	size_t offset;
+} kvmm_vcpu_stats[] = {
+	KVMM_VCPU_STAT(exits),
+	KVMM_VCPU_STAT(io_exits),
+	KVMM_VCPU_STAT(mmio_exits),
+	KVMM_VCPU_STAT(hlt_exits),
+	KVMM_VCPU_STAT(signal_exits),
+	KVMM_VCPU_STAT(irq_exits),
+	KVMM_VCPU_STAT(npf_exits),
+	KVMM_VCPU_STAT(nmi_injections),
+	KVMM_VCPU_STAT(nmi_window_exits),
+	KVMM_VCPU_STAT(tlb_flush_cpu),
+	KVMM_VCPU_STAT(tlb_flush_mmu),
+	KVMM_VCPU_STAT(tlb_flush_vcpu),
+	KVMM_VCPU_STAT(tlb_flushes),
+	KVMM_VCPU_STAT(entry_state_invalid),
+};
+static_assert(ARRAY_SIZE(kvmm_vcpu_stats) * sizeof(u64) ==
+	      sizeof(struct kvmm_vcpu_stat));
+
+/*
+ * A published vCPU's counters.  The directory goes with its VM's
+ * (debugfs_remove() is recursive and waits for readers), before the
+ * vCPU is freed.
+ */
+void kvmm_debugfs_vcpu_init(struct kvmm_vcpu *vcpu)
+{
+	struct dentry *dir;
+	char name[24];
+	unsigned int i;
+
+	if (IS_ERR_OR_NULL(vcpu->vm->debugfs_dir))
+		return;
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->vcpu_id);
+	dir = debugfs_create_dir(name, vcpu->vm->debugfs_dir);
+	if (IS_ERR_OR_NULL(dir))
+		return;
+	for (i = 0; i < ARRAY_SIZE(kvmm_vcpu_stats); i++)
+		debugfs_create_u64(kvmm_vcpu_stats[i].name, 0444, dir,
+				   (u64 *)((char *)&vcpu->stat +
+					   kvmm_vcpu_stats[i].offset));
 }
 
 /* Before the VM is freed: waits for readers of its files. */

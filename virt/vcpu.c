@@ -221,6 +221,7 @@ int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id)
 		goto out_unlock;
 	}
 	atomic_inc(&vm->nr_vcpus);
+	kvmm_debugfs_vcpu_init(vcpu);
 	mutex_unlock(&vm->lock);
 	return fd;
 

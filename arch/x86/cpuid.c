@@ -97,6 +97,7 @@ static const struct {
 	[KVMM_GF_RDPID]			= { 0x7, 0, 2, 22 },
 	[KVMM_GF_ARCH_CAPABILITIES]	= { 0x7, 0, 3, 29 },
 	[KVMM_GF_RDTSCP]		= { 0x80000001, 0, 3, 27 },
+	[KVMM_GF_X2APIC]		= { 0x1, 0, 2, 21 },
 };
 
 /*
@@ -120,6 +121,19 @@ bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f)
 	default: r = e->edx; break;
 	}
 	return r & B(kvmm_guest_features[f].bit);
+}
+
+/*
+ * Physical-address bits the guest's CPUID says are reserved: those at and
+ * above its MAXPHYADDR (0x80000008 EAX[7:0]), which is 36 when the table
+ * has no such leaf (SDM 3A 4.1.4; KVM's default too).
+ */
+u64 kvmm_x86_guest_rsvd_gpa_bits(struct kvmm_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = kvmm_cpuid_find(vcpu, 0x80000008, 0);
+	unsigned int bits = e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+
+	return bits >= 64 ? 0 : GENMASK_ULL(63, bits);
 }
 
 /* Leaf 0 says "GenuineIntel" (EBX, EDX, ECX). */

@@ -171,15 +171,6 @@ static int kvmm_mtrr_slot(u32 index)
 	return -1;
 }
 
-static u64 kvmm_efer_valid_bits(void)
-{
-	u64 bits = EFER_SCE | EFER_LME | EFER_LMA;
-
-	if (boot_cpu_has(X86_FEATURE_NX))
-		bits |= EFER_NX;
-	return bits;
-}
-
 /*
  * TSC_AUX exists where kvmm switches it; the guest may use it when its
  * CPUID has RDTSCP or RDPID, userspace (@host) always.
@@ -333,7 +324,7 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		return r;
 	switch (index) {
 	case MSR_EFER:
-		if (data & ~kvmm_efer_valid_bits())
+		if (data & ~kvmm_x86_efer_valid_bits())
 			return 1;
 		kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
 		/* The guest may not flip LME with paging on (SDM 3A 10.8.5). */
@@ -356,7 +347,13 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);
 		return 0;
 	case MSR_IA32_APICBASE:
-		/* Without an in-kernel LAPIC this is a plain register. */
+		/*
+		 * Without an in-kernel LAPIC this is a register, but one
+		 * with KVM's rules (state_check.c), for the guest and for
+		 * userspace alike.
+		 */
+		if (!kvmm_x86_valid_apic_base(vcpu, data))
+			return 1;
 		a->apic_base = data;
 		return 0;
 	case MSR_IA32_MISC_ENABLE:

@@ -61,6 +61,26 @@ static void kvmm_post_run_save(struct kvmm_vcpu *vcpu)
 	run->flags = 0;
 }
 
+/*
+ * Tagged translations (ASID, VPID) stay in a CPU's TLB after the vCPU
+ * leaves it.  A vCPU that comes back to a CPU after running elsewhere
+ * may find entries there that are stale: second-level mappings zapped
+ * meanwhile (the generation it consumed on the other CPU says nothing
+ * about this one), table pages freed after a 2 MiB promotion, and its
+ * own INVLPG or MOV to CR3 done on the other CPU.  So a vCPU flushes
+ * whenever it enters on a CPU other than the one it entered on last, as
+ * Linux KVM does (it takes a new ASID there).  The other rules are in
+ * Documentation/mmu.rst, "TLB flushes".
+ */
+static void kvmm_x86_tlb_on_entry(struct kvmm_vcpu *vcpu, int cpu)
+{
+	if (vcpu->cpu != cpu) {
+		kvmm_ops->flush_tlb(vcpu);
+		vcpu->stat.tlb_flush_cpu++;
+		WRITE_ONCE(vcpu->cpu, cpu);
+	}
+}
+
 static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_vm *vm = vcpu->vm;
@@ -78,7 +98,7 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 				   raw_smp_processor_id());
 		return -EIO;
 	}
-	vcpu->cpu = smp_processor_id();
+	kvmm_x86_tlb_on_entry(vcpu, smp_processor_id());
 
 	/* Pairs with the barrier in kvmm_x86_flush_remote_tlbs(). */
 	WRITE_ONCE(vcpu->mode, KVMM_IN_GUEST);
@@ -104,6 +124,7 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	gen = atomic64_read(&vm->arch.tlb_gen);
 	if (gen != vcpu->arch.tlb_gen) {
 		kvmm_ops->flush_tlb(vcpu);
+		vcpu->stat.tlb_flush_mmu++;
 		vcpu->arch.tlb_gen = gen;
 	}
 

@@ -68,30 +68,6 @@ static long set_regs(struct file *filp, unsigned long arg)
 	return 0;
 }
 
-/* CR4 bits a guest may set: what the host CPU has, minus virtualization. */
-static u64 kvmm_x86_cr4_guest_bits(void)
-{
-	u64 bits = X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |
-		   X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |
-		   X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	if (boot_cpu_has(X86_FEATURE_UMIP))
-		bits |= X86_CR4_UMIP;
-	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
-		bits |= X86_CR4_FSGSBASE;
-	if (boot_cpu_has(X86_FEATURE_PCID))
-		bits |= X86_CR4_PCIDE;
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		bits |= X86_CR4_OSXSAVE;
-	if (boot_cpu_has(X86_FEATURE_SMEP))
-		bits |= X86_CR4_SMEP;
-	if (boot_cpu_has(X86_FEATURE_SMAP))
-		bits |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
-		bits |= X86_CR4_PKE;
-	return bits;
-}
-
 void kvmm_x86_get_sregs(struct kvmm_vcpu *vcpu, struct kvm_sregs *out)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
@@ -133,25 +109,39 @@ static long get_sregs(struct file *filp, unsigned long arg)
 	return 0;
 }
 
+/*
+ * What KVM_SET_SREGS refuses with EINVAL, as KVM does (x86.c
+ * kvm_is_valid_sregs() and kvm_set_apic_base()): control-register values
+ * no MOV to CR could produce (SDM 3A 2.5; APM 3.1), a long-mode state
+ * that is not self-consistent, and an APIC base with reserved bits.
+ * State that KVM accepts but the CPU's entry checks refuse (reserved
+ * EFER bits, CS.L with CS.D, ...) is caught before entry instead, where
+ * it ends the run with KVM_EXIT_FAIL_ENTRY (kvmm_x86_entry_state_valid()).
+ */
+static bool kvmm_x86_valid_sregs(struct kvmm_vcpu *vcpu,
+				 const struct kvm_sregs *sregs)
+{
+	if ((sregs->efer & EFER_LME) && (sregs->cr0 & X86_CR0_PG)) {
+		if (!(sregs->cr4 & X86_CR4_PAE) || !(sregs->efer & EFER_LMA))
+			return false;
+		if (sregs->cr3 & kvmm_x86_guest_rsvd_gpa_bits(vcpu))
+			return false;
+	} else if ((sregs->efer & EFER_LMA) || sregs->cs.l) {
+		return false;
+	}
+	if (sregs->cr4 & ~kvmm_x86_cr4_guest_bits())
+		return false;
+	return kvmm_x86_valid_cr0(sregs->cr0) &&
+	       kvmm_x86_valid_apic_base(vcpu, sregs->apic_base);
+}
+
 int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *in)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_sregs sregs = *in;
 	int i;
 
-	/*
-	 * KVM's own validity checks (x86.c kvm_is_valid_sregs): long mode
-	 * needs PAE and EFER.LMA consistent with LME+PG, and CR4 may hold
-	 * only bits the guest can have.  Anything else that hardware
-	 * rejects surfaces as KVM_EXIT_FAIL_ENTRY, as with KVM.
-	 */
-	if ((sregs.efer & EFER_LME) && (sregs.cr0 & X86_CR0_PG)) {
-		if (!(sregs.cr4 & X86_CR4_PAE) || !(sregs.efer & EFER_LMA))
-			return -EINVAL;
-	} else if ((sregs.efer & EFER_LMA) || sregs.cs.l) {
-		return -EINVAL;
-	}
-	if (sregs.cr4 & ~kvmm_x86_cr4_guest_bits())
+	if (!kvmm_x86_valid_sregs(vcpu, &sregs))
 		return -EINVAL;
 
 	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);

@@ -29,10 +29,12 @@ int kvmm_alloc_check_leaks(void);
 
 /* virt/debugfs.c: /sys/kernel/debug/kvmm/ */
 struct kvmm_vm;
+struct kvmm_vcpu;
 int kvmm_debugfs_init(void);
 void kvmm_debugfs_exit(void);
 void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd);
 void kvmm_debugfs_vm_exit(struct kvmm_vm *vm);
+void kvmm_debugfs_vcpu_init(struct kvmm_vcpu *vcpu);
 
 /* virt/dev.c: the /dev/kvm misc device and its system ioctls. */
 int kvmm_dev_init(void);

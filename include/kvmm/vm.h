@@ -127,6 +127,13 @@ struct kvmm_vcpu {
 		u64 npf_exits;
 		u64 nmi_injections;
 		u64 nmi_window_exits;
+		/* Flushes asked for at entry, by reason (mmu.rst). */
+		u64 tlb_flush_cpu;	/* entered on another CPU than last */
+		u64 tlb_flush_mmu;	/* second-level mappings went away */
+		u64 tlb_flush_vcpu;	/* backend: another vCPU ran here */
+		u64 tlb_flushes;	/* backend: entries that flushed */
+		/* Entries refused before the CPU saw them (state_check.c). */
+		u64 entry_state_invalid;
 	} stat;
 
 	struct kvmm_arch_vcpu arch;

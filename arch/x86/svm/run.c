@@ -38,6 +38,14 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	bool osxsave;
 
+	/*
+	 * State the CPU's consistency checks would refuse (APM 15.5.1)
+	 * never reaches VMRUN: the exit is the one the CPU would give.
+	 */
+	if (!kvmm_x86_entry_state_valid(vcpu)) {
+		vmcb->control.exit_code = SVM_EXIT_INVALID;
+		return 0;
+	}
 	if (a->sg_dirty)
 		svm_flush_dirty(vcpu);
 	vmcb->save.rax = a->regs[KVMM_REG_RAX];
@@ -48,13 +56,17 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 
 	/*
 	 * TLB entries are tagged by ASID only, and all vCPUs of a VM share
-	 * one: entering after another vCPU on this CPU, or after mappings
-	 * changed, needs a flush (APM 15.16.1).  Without FlushByAsid the
-	 * only choice is flushing every ASID.
+	 * one (as do VMs, once there are more than ASIDs): entering after
+	 * another vCPU on this CPU needs a flush (APM 15.16.1), on top of
+	 * the core's rules (a vCPU back from another CPU, mappings gone:
+	 * Documentation/mmu.rst).  Serials are never reused, so a vCPU of
+	 * a new VM that got a freed ASID flushes too.  Without FlushByAsid
+	 * the only choice is flushing every ASID.
 	 */
 	if (this_cpu_read(svm_last_vcpu) != vcpu->serial) {
 		this_cpu_write(svm_last_vcpu, vcpu->serial);
 		svm->flush_tlb = true;
+		vcpu->stat.tlb_flush_vcpu++;
 	}
 	/*
 	 * Branch predictions one VM trained must not steer another's (or be
@@ -66,10 +78,11 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 		if (!cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT))
 			indirect_branch_prediction_barrier();
 	}
-	if (svm->flush_tlb)
+	if (svm->flush_tlb) {
 		vmcb->control.tlb_control = svm_has(SVM_FEAT_FLUSH_ASID) ?
 			SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
-	else
+		vcpu->stat.tlb_flushes++;
+	} else
 		vmcb->control.tlb_control = SVM_TLB_NOTHING;
 	svm->flush_tlb = false;
 

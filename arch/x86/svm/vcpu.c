@@ -18,8 +18,9 @@
 
 /*
  * ASIDs are per VM.  A vCPU flushes its ASID whenever it enters on a CPU
- * where another vCPU entered last (svm_run.c), so an ASID shared by two
- * VMs, when more VMs exist than the CPU has ASIDs, is still correct.
+ * where another vCPU entered last (run.c), so an ASID shared by two VMs,
+ * when more VMs exist than the CPU has ASIDs, is still correct; and
+ * whenever it enters on a CPU other than its last (arch/x86/run.c).
  */
 #define SVM_MAX_ASIDS	4096
 static DEFINE_SPINLOCK(svm_asid_lock);

@@ -39,6 +39,13 @@ void kvmm_x86_get_sregs(struct kvmm_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *sregs);
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd);
 
+/* arch/x86/state_check.c: valid vCPU states. */
+u64 kvmm_x86_cr4_guest_bits(void);
+u64 kvmm_x86_efer_valid_bits(void);
+bool kvmm_x86_valid_cr0(u64 cr0);
+bool kvmm_x86_valid_apic_base(struct kvmm_vcpu *vcpu, u64 base);
+bool kvmm_x86_entry_state_valid(struct kvmm_vcpu *vcpu);
+
 /* arch/x86/state_ext.c */
 long kvmm_x86_get_fpu(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_fpu(struct kvmm_vcpu *vcpu, void __user *arg);
@@ -111,9 +118,11 @@ enum kvmm_guest_feature {
 	KVMM_GF_RDPID,			/* 7.0.ECX[22] */
 	KVMM_GF_ARCH_CAPABILITIES,	/* 7.0.EDX[29] */
 	KVMM_GF_RDTSCP,			/* 8000_0001.EDX[27] */
+	KVMM_GF_X2APIC,			/* 1.ECX[21] */
 };
 bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f);
 bool kvmm_x86_guest_is_intel(struct kvmm_vcpu *vcpu);
+u64 kvmm_x86_guest_rsvd_gpa_bits(struct kvmm_vcpu *vcpu);
 long kvmm_x86_set_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_supported_cpuid(void __user *arg);

@@ -29,7 +29,7 @@
  */
 #include <sys/mman.h>
 
-#include "processor.h"
+#include "msr_access.h"
 
 #define MSR_EFER			0xc0000080
 #define MSR_IA32_UCODE_REV		0x0000008b
@@ -42,46 +42,6 @@
 #define CPUID_ARCH_CAPABILITIES		(1u << 29)	/* 7.0:EDX */
 #define CPUID_PDCM			(1u << 15)	/* 1:ECX */
 
-/* ---- guest: one RDMSR or WRMSR per run, the host says which ---- */
-
-static uint64_t op_index, op_write, op_val;
-static volatile uint64_t gp_count;
-
-static void guest_gp_handler(struct ex_regs *regs)
-{
-	gp_count++;
-	regs->rip += 2;		/* RDMSR and WRMSR are 0F 32 / 0F 30 */
-}
-
-static void guest_msr_ops(void)
-{
-	for (;;) {
-		uint32_t index = *(volatile uint64_t *)&op_index;
-		uint64_t before = gp_count, val = 0;
-
-		if (*(volatile uint64_t *)&op_write)
-			wrmsr(index, *(volatile uint64_t *)&op_val);
-		else
-			val = rdmsr(index);
-		GUEST_SYNC_ARGS(0, gp_count != before, val, 0, 0);
-	}
-}
-
-/* Run one guest access; true if it raised #GP, else *@val is read. */
-static bool guest_msr(struct kvm_vcpu *vcpu, uint32_t index, bool write,
-		      uint64_t val, uint64_t *out)
-{
-	struct ucall uc;
-
-	write_guest_global(vcpu->vm, op_index, index);
-	write_guest_global(vcpu->vm, op_write, write);
-	write_guest_global(vcpu->vm, op_val, val);
-	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
-	if (out)
-		*out = uc.args[2];
-	return uc.args[1];
-}
-
 enum { EAX, EBX, ECX, EDX };
 
 /*
@@ -93,7 +53,7 @@ static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, uint32_t leaf,
 {
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_msr_ops);
 
-	vm_install_exception_handler(vm, GP_VECTOR, guest_gp_handler);
+	vm_install_msr_gp_handler(vm);
 	if (clear) {
 		struct kvm_cpuid2 *c = kvm_supported_cpuid_copy();
 		struct kvm_cpuid_entry2 *e = cpuid_find_entry(c, leaf, 0);
@@ -108,30 +68,6 @@ static struct kvm_vm *new_vm(struct kvm_vcpu **vcpu, uint32_t leaf,
 		free(c);
 	}
 	return vm;
-}
-
-/* ---- host: the ioctls ---- */
-
-static int vcpu_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *val)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = index };
-	int r = __vcpu_ioctl(vcpu, KVM_GET_MSRS, &m);
-
-	*val = m.e.data;
-	return r;
-}
-
-static int vcpu_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t val)
-{
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e.index = index, .e.data = val };
-
-	return __vcpu_ioctl(vcpu, KVM_SET_MSRS, &m);
 }
 
 static struct kvm_msr_list *features;
@@ -283,7 +219,7 @@ static void test_values_on_vcpu(int fd)
 
 	if (listed(MSR_IA32_ARCH_CAPABILITIES)) {
 		v = feature_value(fd, MSR_IA32_ARCH_CAPABILITIES);
-		if (vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, &back) != 1 ||
+		if (__vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, &back) != 1 ||
 		    back != v) {
 			pr_info("new vCPU's ARCH_CAPABILITIES %#llx, offered %#llx",
 				(unsigned long long)back, (unsigned long long)v);
@@ -294,8 +230,8 @@ static void test_values_on_vcpu(int fd)
 		uint32_t index = features->indices[i];
 
 		v = feature_value(fd, index);
-		if (vcpu_set_msr(vcpu, index, v) != 1 ||
-		    vcpu_get_msr(vcpu, index, &back) != 1 || back != v) {
+		if (__vcpu_set_msr(vcpu, index, v) != 1 ||
+		    __vcpu_get_msr(vcpu, index, &back) != 1 || back != v) {
 			pr_info("MSR %#x: offered %#llx, vCPU has %#llx", index,
 				(unsigned long long)v, (unsigned long long)back);
 			ok = false;
@@ -325,7 +261,7 @@ static void test_arch_capabilities(int fd)
 	v = feature_value(fd, MSR_IA32_ARCH_CAPABILITIES);
 
 	vm = new_vm(&vcpu, 0, EAX, 0);
-	ok = ok && vcpu_set_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, v) == 1;
+	ok = ok && __vcpu_set_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, v) == 1;
 	ok = ok && !guest_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, false, 0, &got);
 	if (ok && got != v)
 		pr_info("guest read %#llx, set %#llx", (unsigned long long)got,
@@ -337,7 +273,7 @@ static void test_arch_capabilities(int fd)
 	/* Without the CPUID bit: #GP for the guest, userspace still reads. */
 	vm = new_vm(&vcpu, 7, EDX, CPUID_ARCH_CAPABILITIES);
 	ok = ok && guest_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, false, 0, NULL);
-	ok = ok && vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, &got) == 1;
+	ok = ok && __vcpu_get_msr(vcpu, MSR_IA32_ARCH_CAPABILITIES, &got) == 1;
 	kvm_vm_free(vm);
 	ksft_test_result(ok, "arch_capabilities_guest");
 }
@@ -355,12 +291,12 @@ static void test_ucode_rev(void)
 		return;
 	}
 	vm = new_vm(&vcpu, 0, EAX, 0);
-	ok = vcpu_set_msr(vcpu, MSR_IA32_UCODE_REV, rev) == 1;
+	ok = __vcpu_set_msr(vcpu, MSR_IA32_UCODE_REV, rev) == 1;
 	ok = ok && !guest_msr(vcpu, MSR_IA32_UCODE_REV, false, 0, &got) &&
 	     got == rev;
 	/* A guest's microcode load writes 0 first: ignored, no #GP. */
 	ok = ok && !guest_msr(vcpu, MSR_IA32_UCODE_REV, true, 0, NULL);
-	ok = ok && vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV, &got) == 1 &&
+	ok = ok && __vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV, &got) == 1 &&
 	     got == rev;
 	if (!ok)
 		pr_info("UCODE_REV: last read %#llx", (unsigned long long)got);
@@ -384,8 +320,8 @@ static void test_perf_capabilities(int fd)
 	/* The lowest bit not offered is refused. */
 	bad = ~v & -~v;
 	vm = new_vm(&vcpu, 1, ECX, CPUID_PDCM);
-	ok = vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, v) == 1;
-	ok = ok && vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, v | bad) == 0;
+	ok = __vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, v) == 1;
+	ok = ok && __vcpu_set_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, v | bad) == 0;
 	ok = ok && guest_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, false, 0, NULL);
 	ok = ok && guest_msr(vcpu, MSR_IA32_PERF_CAPABILITIES, true, v, NULL);
 	kvm_vm_free(vm);
@@ -406,8 +342,8 @@ static void test_de_cfg(int fd)
 	v = feature_value(fd, MSR_AMD64_DE_CFG);
 	bad = ~v & -~v;
 	vm = new_vm(&vcpu, 0, EAX, 0);
-	ok = vcpu_set_msr(vcpu, MSR_AMD64_DE_CFG, v | bad) == 0;
-	ok = ok && vcpu_set_msr(vcpu, MSR_AMD64_DE_CFG, v) == 1;
+	ok = __vcpu_set_msr(vcpu, MSR_AMD64_DE_CFG, v | bad) == 0;
+	ok = ok && __vcpu_set_msr(vcpu, MSR_AMD64_DE_CFG, v) == 1;
 	ok = ok && !guest_msr(vcpu, MSR_AMD64_DE_CFG, false, 0, &got) &&
 	     got == v;
 	ok = ok && !guest_msr(vcpu, MSR_AMD64_DE_CFG, true, v, NULL);

@@ -58,7 +58,11 @@ void kvmm_xsave_init(void)
 	}
 }
 
-/* PKU for guests: the host's PKRU is switched, and NPT leaves keys alone. */
+/*
+ * PKU for guests: the host's PKRU is switched, and the keys in the guest's
+ * page tables are checked by the CPU under NPT (a shadow MMU would have to
+ * check them itself; KVM offers PKU only with TDP).
+ */
 bool kvmm_x86_pku_supported(void)
 {
 	return kvmm_supported_xcr0 & XFEATURE_MASK_PKRU;

@@ -94,6 +94,7 @@ static const struct {
 	u8 bit;
 } kvmm_guest_features[] = {
 	[KVMM_GF_PDCM]			= { 0x1, 0, 2, 15 },
+	[KVMM_GF_PKU]			= { 0x7, 0, 2, 3 },
 	[KVMM_GF_RDPID]			= { 0x7, 0, 2, 22 },
 	[KVMM_GF_ARCH_CAPABILITIES]	= { 0x7, 0, 3, 29 },
 	[KVMM_GF_RDTSCP]		= { 0x80000001, 0, 3, 27 },
@@ -164,6 +165,11 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
 		*ecx &= ~B(27);
 		if (vcpu->arch.cr4 & X86_CR4_OSXSAVE)
 			*ecx |= B(27);		/* OSXSAVE */
+	} else if (leaf == 7 && subleaf == 0 && kvmm_x86_pku_supported()) {
+		kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+		*ecx &= ~B(4);
+		if (vcpu->arch.cr4 & X86_CR4_PKE)
+			*ecx |= B(4);		/* OSPKE */
 	} else if (leaf == 0xd && subleaf == 0) {
 		*ebx = kvmm_xstate_size(vcpu->arch.xcr0);
 	}
@@ -175,9 +181,10 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
  * bit below is there because the guest can use it natively under
  * NPT/EPT or because kvmm handles what it implies (e.g. the MSRs behind
  * SEP, PAT, MTRR; XSETBV for XSAVE; the guest's TSC_AUX behind RDTSCP and
- * RDPID; IA32_ARCH_CAPABILITIES, emulated and offered everywhere).  XSAVE
- * state is offered for x87, SSE and AVX (kvmm_supported_xcr0); the APIC
- * bit is reported as KVM does, for a userspace LAPIC.
+ * RDPID; IA32_ARCH_CAPABILITIES, emulated and offered everywhere; PKU
+ * where xsave.c switches PKRU).  XSAVE state is offered for x87, SSE, AVX
+ * and PKRU (kvmm_supported_xcr0); the APIC bit is reported as KVM does,
+ * for a userspace LAPIC.
  */
 struct kvmm_cpuid_mask {
 	u32 leaf, subleaf;
@@ -196,11 +203,12 @@ static const struct kvmm_cpuid_mask kvmm_cpuid_masks[] = {
 	{ 0x7, 0, true, 0,
 	  B(0) | B(3) | B(5) | B(7) | B(8) | B(9) | B(10) | B(18) | B(19) | B(20) |
 	  B(23) | B(24) | B(29),
-	  B(2) | B(22), 0 },
+	  B(2) | B(3) | B(22), 0 },
 	/* XSAVE: sizes and offsets are the host's, features kvmm's. */
 	{ 0xd, 0, true, ALL, ALL, ALL, ALL },
 	{ 0xd, 1, true, B(0), 0, 0, 0 },	/* XSAVEOPT */
 	{ 0xd, 2, true, ALL, ALL, ALL, ALL },	/* AVX state */
+	{ 0xd, 9, true, ALL, ALL, ALL, ALL },	/* PKRU state */
 	{ 0x80000000, 0, false, ALL, ALL, ALL, ALL },
 	{ 0x80000001, 0, false, ALL, 0,
 	  B(0) | B(5) | B(6) | B(7) | B(8),
@@ -262,6 +270,9 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 				e[n].ebx &= ~B(5);		/* AVX2 */
 			if (!kvmm_x86_tsc_aux_supported())
 				e[n].ecx &= ~B(22);		/* RDPID */
+			/* OSPKE (bit 4) follows the guest's CR4.PKE. */
+			if (!kvmm_x86_pku_supported())
+				e[n].ecx &= ~B(3);		/* PKU */
 			/* Emulated on every CPU (msr.c), as KVM does. */
 			e[n].edx |= B(29);		/* ARCH_CAPABILITIES */
 		} else if (m->leaf == 0x80000001) {

@@ -53,8 +53,15 @@ long kvmm_x86_set_fpu(struct kvmm_vcpu *vcpu, void __user *arg)
 	fx->rip = fpu.last_ip;
 	fx->rdp = fpu.last_dp;
 	memcpy(fx->xmm_space, fpu.xmm, sizeof(fx->xmm_space));
-	fx->mxcsr = fpu.mxcsr;
 	/*
+	 * fpu.mxcsr is ignored, as in Linux 6.1: an MXCSR with a reserved bit
+	 * set (against MXCSR_MASK) would make the host's FXRSTOR/XRSTOR of
+	 * this buffer raise #GP (SDM 1 10.5.1.1, 13.8.1), a fault in the
+	 * kernel.  Userspace sets MXCSR through KVM_SET_XSAVE, which checks
+	 * it.  Nothing else here can fault: FXRSTOR takes any x87 control,
+	 * status and tag values (pending x87 exceptions are only reported at
+	 * the guest's next waiting x87 instruction).
+	 *
 	 * With XSAVE, XRSTOR loads the legacy area only for the components
 	 * whose XSTATE_BV bit is set (SDM 1 13.8.1): mark x87 and SSE in use.
 	 */

@@ -67,6 +67,7 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu)
 	a->dr7 = 0x400;	/* SDM 3B 17.2.4, bit 10 reads as 1 */
 	a->cr8 = 0;
 	a->xcr0 = XFEATURE_MASK_FP;
+	a->pkru = 0;
 	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE;
 	if (vcpu->vcpu_id == 0)
 		a->apic_base |= MSR_IA32_APICBASE_BSP;

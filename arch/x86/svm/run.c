@@ -36,7 +36,6 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
-	bool osxsave;
 
 	/*
 	 * State the CPU's consistency checks would refuse (APM 15.5.1)
@@ -87,16 +86,19 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	svm->flush_tlb = false;
 
 	vmcb->control.exit_code = SVM_EXIT_NOT_RUN;
-	/* The guest may change CR4 itself: sample it for both switches. */
-	osxsave = vmcb->save.cr4 & X86_CR4_OSXSAVE;
-	kvmm_x86_load_guest_xcr0(vcpu, osxsave);
 	/* RDTSCP/RDPID in the guest read it; the host's is back by user mode. */
 	if (svm_tsc_aux_slot >= 0)
 		kvmm_uret_msr_set(svm_tsc_aux_slot, a->tsc_aux);
 	svm_clgi();
+	/*
+	 * XCR0 and PKRU, which VMRUN does not switch: inside CLGI/STGI so
+	 * that not even an NMI handler (perf reading a user stack, which
+	 * PKRU governs) runs with the guest's.
+	 */
+	kvmm_x86_load_guest_xstate(vcpu);
 	kvmm_svm_vcpu_run(svm->vmcb_pa, a->regs, svm_host_save_pa());
+	kvmm_x86_load_host_xstate(vcpu);
 	svm_stgi();
-	kvmm_x86_load_host_xcr0(vcpu, osxsave);
 
 	/* #VMEXIT leaves DR7 at its reset value (APM 15.5.1). */
 	if (hw_breakpoint_active())

@@ -75,6 +75,8 @@ struct kvmm_arch_vcpu {
 	u64 mtrr_def_type;
 	u64 mtrr[16 + 3 + 8];	/* variable, fixed 64K/16K, fixed 4K */
 	u64 xcr0;
+	u32 pkru;		/* loaded while the guest runs (xsave.c) */
+	u32 host_pkru;		/* the host's, kept across one entry */
 	u32 mp_state;
 	/* MSRs kept by the core (arch/x86/msr.c). */
 	u64 tsc_aux;		/* loaded while the guest runs (uret_msr.c) */

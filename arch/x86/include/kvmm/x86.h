@@ -75,11 +75,12 @@ int kvmm_x86_emulate(struct kvmm_vcpu *vcpu);
 /* arch/x86/xsave.c */
 extern u64 kvmm_host_xcr0, kvmm_supported_xcr0;
 void kvmm_xsave_init(void);
+bool kvmm_x86_pku_supported(void);
 u32 kvmm_xstate_size(u64 xcr0);
 int kvmm_x86_set_xcr0(struct kvmm_vcpu *vcpu, u32 index, u64 xcr0);
 int kvmm_x86_exit_xsetbv(struct kvmm_vcpu *vcpu, unsigned long next_rip);
-void kvmm_x86_load_guest_xcr0(struct kvmm_vcpu *vcpu, bool guest_osxsave);
-void kvmm_x86_load_host_xcr0(struct kvmm_vcpu *vcpu, bool guest_osxsave);
+void kvmm_x86_load_guest_xstate(struct kvmm_vcpu *vcpu);
+void kvmm_x86_load_host_xstate(struct kvmm_vcpu *vcpu);
 long kvmm_x86_get_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
@@ -115,6 +116,7 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
 		    u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
 enum kvmm_guest_feature {
 	KVMM_GF_PDCM,			/* 1.ECX[15]: PERF_CAPABILITIES */
+	KVMM_GF_PKU,			/* 7.0.ECX[3] */
 	KVMM_GF_RDPID,			/* 7.0.ECX[22] */
 	KVMM_GF_ARCH_CAPABILITIES,	/* 7.0.EDX[29] */
 	KVMM_GF_RDTSCP,			/* 8000_0001.EDX[27] */

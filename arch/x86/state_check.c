@@ -43,7 +43,8 @@ u64 kvmm_x86_cr4_guest_bits(void)
 		bits |= X86_CR4_SMEP;
 	if (boot_cpu_has(X86_FEATURE_SMAP))
 		bits |= X86_CR4_SMAP;
-	if (boot_cpu_has(X86_FEATURE_PKU))
+	/* Only where kvmm switches PKRU: the host enabled PKU (xsave.c). */
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE))
 		bits |= X86_CR4_PKE;
 	return bits;
 }

@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
+#include <linux/nospec.h>
 #include <linux/percpu.h>
 #include <asm/debugreg.h>
 #include <asm/trapnr.h>
@@ -477,11 +478,18 @@ int svm_handle_exit(struct kvmm_vcpu *vcpu)
 	 * only the low half of -1: compare 32 bits, as KVM does.
 	 */
 	u32 code = vmcb->control.exit_code;
-
+	svm_exit_handler handler;
 
 	if (code == (u32)SVM_EXIT_INVALID)
 		return kvmm_x86_exit_fail_entry(vcpu, vmcb->control.exit_code);
-	if (code < SVM_EXIT_NR && svm_exit_handlers[code])
-		return svm_exit_handlers[code](vcpu);
-	return kvmm_x86_exit_unknown(vcpu, code);
+	if (code >= SVM_EXIT_NR)
+		return kvmm_x86_exit_unknown(vcpu, code);
+	/*
+	 * The guest steers the exit code: keep a mispredicted bound check
+	 * from loading a "handler" past the table (Spectre v1).
+	 */
+	handler = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_NR)];
+	if (!handler)
+		return kvmm_x86_exit_unknown(vcpu, code);
+	return handler(vcpu);
 }

@@ -14,6 +14,7 @@
  * that accepts the value the system read returned.
  */
 #include <linux/kvm.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -157,18 +158,29 @@ void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu)
 	a->de_cfg = 0;
 }
 
+/*
+ * The slot of MTRR @index in arch.mtrr[], or -1.  The guest picks @index
+ * (ECX of its RDMSR/WRMSR): the slot is clamped under speculation too,
+ * so that a mispredicted range check cannot reach past the array.
+ */
 static int kvmm_mtrr_slot(u32 index)
 {
+	const unsigned int nr = ARRAY_SIZE(((struct kvmm_arch_vcpu *)0)->mtrr);
+	unsigned int slot;
+
 	if (index >= 0x200 && index < 0x210)		/* variable ranges */
-		return index - 0x200;
-	switch (index) {				/* fixed ranges */
-	case MSR_MTRRfix64K_00000: return 16;
-	case MSR_MTRRfix16K_80000: return 17;
-	case MSR_MTRRfix16K_A0000: return 18;
-	}
-	if (index >= MSR_MTRRfix4K_C0000 && index <= MSR_MTRRfix4K_F8000)
-		return 19 + index - MSR_MTRRfix4K_C0000;
-	return -1;
+		slot = index - 0x200;
+	else if (index == MSR_MTRRfix64K_00000)		/* fixed ranges */
+		slot = 16;
+	else if (index == MSR_MTRRfix16K_80000)
+		slot = 17;
+	else if (index == MSR_MTRRfix16K_A0000)
+		slot = 18;
+	else if (index >= MSR_MTRRfix4K_C0000 && index <= MSR_MTRRfix4K_F8000)
+		slot = 19 + index - MSR_MTRRfix4K_C0000;
+	else
+		return -1;
+	return array_index_nospec(slot, nr);
 }
 
 /*

@@ -5,6 +5,7 @@
  */
 #include <linux/debugfs.h>
 #include <linux/kvm.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include <kvmm/kvmm.h>
@@ -33,13 +34,39 @@ void kvmm_x86_vm_destroy(struct kvmm_vm *vm)
 }
 
 /*
+ * exception_intercepts: one line per vCPU, "<vcpu id> 0x<bitmap>", the
+ * exception vectors whose delivery exits (bit n: vector n), so tests can
+ * see the intercepts the emulated CPU cannot show at work (#AC, #MC).
+ * vm->lock keeps vCPUs from being published or unpublished meanwhile;
+ * the VM frees none before this file is gone.
+ */
+static int kvmm_exception_intercepts_show(struct seq_file *m, void *unused)
+{
+	struct kvmm_vm *vm = m->private;
+	struct kvmm_vcpu *vcpu;
+	unsigned long i;
+
+	mutex_lock(&vm->lock);
+	xa_for_each(&vm->vcpus, i, vcpu)
+		seq_printf(m, "%u 0x%08x\n", vcpu->vcpu_id,
+			   kvmm_ops->exception_intercepts(vcpu));
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kvmm_exception_intercepts);
+
+/*
  * The VM's debugfs directory: second-level leaves by size, under the
- * names and in the format of Linux 6.1's x86 VM statistics.
+ * names and in the format of Linux 6.1's x86 VM statistics, and kvmm's
+ * own exception_intercepts.
  */
 void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir)
 {
 	debugfs_create_u64("pages_4k", 0444, dir, &vm->arch.tdp.leaves[0]);
 	debugfs_create_u64("pages_2m", 0444, dir, &vm->arch.tdp.leaves[1]);
+	if (kvmm_ops->exception_intercepts)
+		debugfs_create_file("exception_intercepts", 0444, dir, vm,
+				    &kvmm_exception_intercepts_fops);
 }
 
 /* KVM_MEM_READONLY only: dirty logging is not implemented yet. */

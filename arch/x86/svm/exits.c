@@ -8,8 +8,11 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm.h>
+#include <linux/nospec.h>
 #include <linux/percpu.h>
 #include <asm/debugreg.h>
+#include <asm/mce.h>
+#include <asm/segment.h>
 #include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
@@ -26,13 +29,10 @@ static struct vmcb *vmcb_of(struct kvmm_vcpu *vcpu)
 	return to_svm(vcpu)->vmcb;
 }
 
-/* #DB intercept bit (exception vector 1, table B-1 offset 008h). */
-#define SVM_I_EXCP_DB	SVM_ICPT(SVM_ICPT_EXCP, X86_TRAP_DB)
-
 /*
- * Exit after the next guest instruction: RFLAGS.TF with #DB intercepted.
- * RF is set too, so that the instruction does not hit an instruction
- * breakpoint a second time (SDM 3B 17.3.1.1).
+ * Exit after the next guest instruction: RFLAGS.TF (#DB is always
+ * intercepted).  RF is set too, so that the instruction does not hit an
+ * instruction breakpoint a second time (SDM 3B 17.3.1.1).
  */
 static void svm_nmi_singlestep(struct kvmm_vcpu *vcpu)
 {
@@ -44,21 +44,23 @@ static void svm_nmi_singlestep(struct kvmm_vcpu *vcpu)
 	svm->nmi_singlestep_flags = vcpu->arch.rflags &
 				    (X86_EFLAGS_TF | X86_EFLAGS_RF);
 	vcpu->arch.rflags |= X86_EFLAGS_TF | X86_EFLAGS_RF;
-	vmcb_set_intercept(svm->vmcb, SVM_I_EXCP_DB);
 }
 
-/* Any exit ends the single step: give the guest its own flags back. */
+/*
+ * Any exit ends the single step: give the guest its own flags back, and
+ * tell svm_exit_db that a single-step #DB may be kvmm's.
+ */
 static void svm_nmi_singlestep_done(struct kvmm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = to_svm(vcpu);
 
+	svm->nmi_singlestep_exit = svm->nmi_singlestep;
 	if (!svm->nmi_singlestep)
 		return;
 	svm->nmi_singlestep = false;
 	vcpu->arch.rflags = (vcpu->arch.rflags &
 			     ~(X86_EFLAGS_TF | X86_EFLAGS_RF)) |
 			    svm->nmi_singlestep_flags;
-	vmcb_clr_intercept(svm->vmcb, SVM_I_EXCP_DB);
 }
 
 /*
@@ -270,19 +272,81 @@ static int svm_exit_iret(struct kvmm_vcpu *vcpu)
 	return 1;
 }
 
+/* DR6 bits a #DB sets (B0-B3, BD, BS, BT; SDM 3B 18.2.3, APM 13.1.1.3). */
+#define SVM_DR6_CAUSES		(DR_TRAP_BITS | BIT(13) | DR_STEP | DR_SWITCH)
+
 /*
- * #DB is intercepted only while kvmm single-steps the guest for an NMI
- * window (svm_nmi_singlestep).  The step is over (svm_complete_events
- * restored the guest's TF); a #DB the guest would have taken anyway,
- * because it single-steps itself, is delivered to it.
+ * Every #DB exits (svm_init_vmcb): the CPU has written its causes into
+ * the VMCB's DR6 but not delivered it (15.12: the intercept happens
+ * instead of the delivery).  A single step of kvmm's own (an NMI window,
+ * svm_nmi_singlestep; svm_complete_events already restored the guest's
+ * TF) ends here; anything else is the guest's and goes back to it, with
+ * its causes in the guest's DR6 as the CPU would have left them: B0-B3
+ * replaced, the other bits sticky.  The hardware DR6 is reset so that
+ * the next #DB shows only its own causes.
  */
 static int svm_exit_db(struct kvmm_vcpu *vcpu)
 {
-	if (vcpu->arch.rflags & X86_EFLAGS_TF) {
-		vcpu->arch.dr6 |= DR_STEP;
-		kvmm_x86_queue_exception(vcpu, X86_TRAP_DB, false, 0);
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
+	u64 causes = vmcb->save.dr6 & SVM_DR6_CAUSES;
+
+	vmcb->save.dr6 = DR6_RESERVED;
+	if (svm->nmi_singlestep_exit) {
+		if (!(vcpu->arch.rflags & X86_EFLAGS_TF))
+			causes &= ~DR_STEP;
+		if (!causes)
+			return 1;
 	}
+	vcpu->arch.dr6 = (vcpu->arch.dr6 & ~DR_TRAP_BITS) | causes;
+	kvmm_x86_queue_exception(vcpu, X86_TRAP_DB, false, 0);
 	return 1;
+}
+
+/*
+ * #AC (vector 17, a fault with error code 0): the guest's own, back to
+ * it.  The exit is what matters: an #AC raised while the CPU delivers an
+ * #AC would otherwise repeat inside the CPU with no exit at all.
+ */
+static int svm_exit_ac(struct kvmm_vcpu *vcpu)
+{
+	kvmm_x86_queue_exception(vcpu, X86_TRAP_AC, true, 0);
+	return 1;
+}
+
+/*
+ * A machine check while the guest ran is the host's: svm_machine_check()
+ * ran on this CPU right after the exit.  The guest gets nothing (it has
+ * no MCA banks to look at: MCG_CAP reads 0).
+ */
+static int svm_exit_mc(struct kvmm_vcpu *vcpu)
+{
+	return 1;
+}
+
+/*
+ * With an intercepted #MC the CPU does not call the host's handler
+ * (15.12); call it by hand, still on the CPU whose banks hold the error,
+ * interrupts off.  The register frame says "user mode": the error hit
+ * the guest, on behalf of the VMM's thread, so a recoverable one is
+ * handled by signalling that thread rather than as a kernel fault.
+ */
+void svm_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = __USER_CS,
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
+}
+
+/* No PMU in the guest's CPUID: #GP, as for a counter that is not there. */
+static int svm_exit_rdpmc(struct kvmm_vcpu *vcpu)
+{
+	return kvmm_x86_inject_gp(vcpu);
 }
 
 static int svm_exit_nop(struct kvmm_vcpu *vcpu)
@@ -442,10 +506,13 @@ static int svm_exit_npf(struct kvmm_vcpu *vcpu)
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = svm_exit_db,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = svm_exit_mc,
+	[SVM_EXIT_EXCP_BASE + X86_TRAP_AC] = svm_exit_ac,
 	[SVM_EXIT_INTR]		= svm_exit_intr,
 	[SVM_EXIT_NMI]		= svm_exit_nop,
 	[SVM_EXIT_SMI]		= svm_exit_nop,
 	[SVM_EXIT_VINTR]	= svm_exit_vintr,
+	[SVM_EXIT_RDPMC]	= svm_exit_rdpmc,
 	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
 	[SVM_EXIT_IRET]		= svm_exit_iret,
 	[SVM_EXIT_HLT]		= svm_exit_hlt,
@@ -465,6 +532,7 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_MWAIT]	= svm_exit_ud,
 	[SVM_EXIT_RDTSCP]	= svm_exit_ud,	/* not in the guest's CPUID */
 	[SVM_EXIT_XSETBV]	= svm_exit_xsetbv,
+	[SVM_EXIT_RDPRU]	= svm_exit_ud,	/* not in the guest's CPUID */
 	[SVM_EXIT_NPF]		= svm_exit_npf,
 };
 
@@ -477,11 +545,18 @@ int svm_handle_exit(struct kvmm_vcpu *vcpu)
 	 * only the low half of -1: compare 32 bits, as KVM does.
 	 */
 	u32 code = vmcb->control.exit_code;
-
+	svm_exit_handler handler;
 
 	if (code == (u32)SVM_EXIT_INVALID)
 		return kvmm_x86_exit_fail_entry(vcpu, vmcb->control.exit_code);
-	if (code < SVM_EXIT_NR && svm_exit_handlers[code])
-		return svm_exit_handlers[code](vcpu);
-	return kvmm_x86_exit_unknown(vcpu, code);
+	if (code >= SVM_EXIT_NR)
+		return kvmm_x86_exit_unknown(vcpu, code);
+	/*
+	 * The guest steers the exit code: keep a mispredicted bound check
+	 * from loading a "handler" past the table (Spectre v1).
+	 */
+	handler = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_NR)];
+	if (!handler)
+		return kvmm_x86_exit_unknown(vcpu, code);
+	return handler(vcpu);
 }

@@ -77,6 +77,12 @@ int svm_probe(const char **why)
 	svm_caps.revision = eax & 0xff;
 	svm_caps.nr_asids = ebx;
 	svm_caps.features = edx;
+	/*
+	 * RDPRU (Fn8000_0008 EBX[4], APM vol. 3) reads APERF/MPERF at any
+	 * CPL; where the CPU has it, its intercept exists (table B-1).
+	 */
+	svm_caps.rdpru = cpuid_eax(0x80000000) >= 0x80000008 &&
+			 (cpuid_ebx(0x80000008) & BIT(4));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <asm/debugreg.h>
 #include <asm/hw_breakpoint.h>
 #include <asm/nospec-branch.h>
+#include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
@@ -110,6 +111,10 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 		this_cpu_write(svm_last_vm, 0);
 		return -EIO;
 	}
+
+	/* Before anything can move this thread off the CPU (svm_exit_mc). */
+	if (vmcb->control.exit_code == SVM_EXIT_EXCP_BASE + X86_TRAP_MC)
+		svm_machine_check();
 
 	a->regs[KVMM_REG_RAX] = vmcb->save.rax;
 	a->regs[KVMM_REG_RSP] = vmcb->save.rsp;

@@ -31,6 +31,7 @@ static const struct kvmm_backend_ops svm_ops = {
 	.set_interrupt_shadow	= svm_set_interrupt_shadow,
 	.get_msr_feature	= svm_get_msr_feature,
 	.vcpu_after_set_cpuid	= svm_vcpu_after_set_cpuid,
+	.exception_intercepts	= svm_exception_intercepts,
 };
 
 const struct kvmm_backend kvmm_svm_backend = {

@@ -32,6 +32,7 @@ struct svm_caps {
 	u32 revision;		/* Fn8000_000A EAX[7:0] */
 	u32 nr_asids;		/* Fn8000_000A EBX */
 	u32 features;		/* Fn8000_000A EDX */
+	bool rdpru;		/* Fn8000_0008 EBX[4]: RDPRU exists */
 };
 
 extern struct svm_caps svm_caps;
@@ -73,6 +74,8 @@ struct svm_vcpu {
 	 */
 	bool nmi_singlestep;
 	unsigned long nmi_singlestep_flags;
+	/* The last exit ended such a step: its single-step #DB is kvmm's. */
+	bool nmi_singlestep_exit;
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmm_vcpu *vcpu)
@@ -107,11 +110,13 @@ bool svm_get_nmi_mask(struct kvmm_vcpu *vcpu);
 void svm_set_nmi_mask(struct kvmm_vcpu *vcpu, bool masked);
 void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow);
 void svm_complete_events(struct kvmm_vcpu *vcpu);
+void svm_machine_check(void);
 
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
 int svm_get_msr_feature(u32 index, u64 *data);
 void svm_vcpu_after_set_cpuid(struct kvmm_vcpu *vcpu);
+u32 svm_exception_intercepts(struct kvmm_vcpu *vcpu);
 
 int svm_probe(const char **why);
 int svm_hardware_setup(void);

@@ -9,6 +9,7 @@
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <asm/msr-index.h>
+#include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
@@ -92,6 +93,11 @@ void svm_vcpu_after_set_cpuid(struct kvmm_vcpu *vcpu)
 	svm_update_rdtscp_intercept(vcpu);
 }
 
+u32 svm_exception_intercepts(struct kvmm_vcpu *vcpu)
+{
+	return READ_ONCE(to_svm(vcpu)->vmcb->control.intercepts[SVM_ICPT_EXCP]);
+}
+
 /* The guest PAT after reset (SDM 3A 11.12.4; APM 7.8.2). */
 #define SVM_PAT_RESET	0x0007040600070406ULL
 
@@ -107,7 +113,9 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 		SVM_I_TASK_SWITCH, SVM_I_INVLPGA, SVM_I_RSM,
 		SVM_I_VMRUN, SVM_I_VMMCALL, SVM_I_VMLOAD, SVM_I_VMSAVE,
 		SVM_I_STGI, SVM_I_CLGI, SVM_I_SKINIT, SVM_I_WBINVD,
-		SVM_I_MONITOR, SVM_I_MWAIT, SVM_I_XSETBV,
+		SVM_I_MONITOR, SVM_I_MWAIT, SVM_I_XSETBV, SVM_I_RDPMC,
+		SVM_I_EXCP(X86_TRAP_DB), SVM_I_EXCP(X86_TRAP_AC),
+		SVM_I_EXCP(X86_TRAP_MC),
 	};
 	unsigned int i;
 
@@ -115,10 +123,20 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	/*
 	 * VMRUN must be intercepted (APM 15.5.1 consistency checks);
 	 * INVD/WBINVD/XSETBV would act on the host; the SVM instructions
-	 * are not offered to guests.
+	 * are not offered to guests.  RDPMC and RDPRU would read the host's
+	 * counters: the guest has no PMU (#GP) and no RDPRU (#UD).
+	 *
+	 * Exceptions (15.12): #DB and #AC exit so that no guest can make
+	 * the CPU deliver them to itself forever without an exit, the
+	 * CVE-2015-8104 and CVE-2015-5307 loops (a #DB or #AC raised by
+	 * the delivery of the previous one); #MC exits so that the host's
+	 * handler sees the machine check.  Documentation/backend.rst
+	 * argues why no other exception needs it.
 	 */
 	for (i = 0; i < ARRAY_SIZE(intercepts); i++)
 		vmcb_set_intercept(vmcb, intercepts[i]);
+	if (svm_caps.rdpru)
+		vmcb_set_intercept(vmcb, SVM_I_RDPRU);
 
 	vmcb->control.iopm_base_pa = svm_iopm_pa;
 	vmcb->control.msrpm_base_pa = svm_msrpm_pa;
@@ -140,6 +158,7 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	svm->nmi_masked = false;
 	svm->nmi_iret_seen = false;
 	svm->nmi_singlestep = false;
+	svm->nmi_singlestep_exit = false;
 }
 
 int svm_vcpu_create(struct kvmm_vcpu *vcpu)

@@ -23,6 +23,8 @@ enum svm_intercept_word {
 
 /* Intercept bits, numbered word * 32 + bit. */
 #define SVM_ICPT(word, bit)	((word) * 32 + (bit))
+/* Exception vector @vec (table B-1 offset 008h, 15.12). */
+#define SVM_I_EXCP(vec)		SVM_ICPT(SVM_ICPT_EXCP, (vec))
 enum svm_intercept {
 	SVM_I_INTR	= SVM_ICPT(SVM_ICPT_MISC1, 0),
 	SVM_I_NMI	= SVM_ICPT(SVM_ICPT_MISC1, 1),
@@ -52,6 +54,7 @@ enum svm_intercept {
 	SVM_I_MONITOR	= SVM_ICPT(SVM_ICPT_MISC2, 10),
 	SVM_I_MWAIT	= SVM_ICPT(SVM_ICPT_MISC2, 11),
 	SVM_I_XSETBV	= SVM_ICPT(SVM_ICPT_MISC2, 13),
+	SVM_I_RDPRU	= SVM_ICPT(SVM_ICPT_MISC2, 14),
 };
 
 /* V_* interrupt control at 060h (table B-1). */
@@ -118,6 +121,7 @@ enum svm_exit_code {
 	SVM_EXIT_MONITOR	= 0x08a,
 	SVM_EXIT_MWAIT		= 0x08b,
 	SVM_EXIT_XSETBV		= 0x08d,
+	SVM_EXIT_RDPRU		= 0x08e,
 	SVM_EXIT_NPF		= 0x400,
 	SVM_EXIT_NR		= 0x401,	/* size of the handler table */
 	SVM_EXIT_INVALID	= -1,		/* VMRUN consistency check */

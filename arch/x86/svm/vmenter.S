@@ -91,6 +91,29 @@ SYM_FUNC_START(kvmm_svm_vcpu_run)
 	mov	%r14, REG(R14)(%rax)
 	mov	%r15, REG(R15)(%rax)
 
+	/*
+	 * Leave no guest value in a register: not in the scratch ones, and
+	 * not in the callee-saved ones either, which hold guest values until
+	 * the pops below, past the CALLs and RETs of the sequences that
+	 * follow: a mispredicted branch there must find nothing the guest
+	 * chose to speculate with.  RAX holds the regs pointer, RSP the
+	 * host's stack (VMRUN restored it).
+	 */
+	xor	%ebx, %ebx
+	xor	%ecx, %ecx
+	xor	%edx, %edx
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%ebp, %ebp
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	xor	%r12d, %r12d
+	xor	%r13d, %r13d
+	xor	%r14d, %r14d
+	xor	%r15d, %r15d
+
 	pop	%rax		/* host save area */
 9:	vmload	%rax
 10:
@@ -106,16 +129,6 @@ SYM_FUNC_START(kvmm_svm_vcpu_run)
 	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
 	UNTRAIN_RET
 	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
-
-	/* Leave no guest value in a register the host may speculate on. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
 
 	pop	%rbx
 	pop	%r12

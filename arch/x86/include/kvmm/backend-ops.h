@@ -98,6 +98,12 @@ KVMM_BACKEND_OP_OPTIONAL(int, get_msr_feature, (u32 index, u64 *data))
 /* Userspace set a new CPUID table (KVM_SET_CPUID2): update intercepts. */
 KVMM_BACKEND_OP_OPTIONAL(void, vcpu_after_set_cpuid,
 			 (struct kvmm_vcpu *vcpu))
+/*
+ * The exception vectors whose delivery exits now, bit n for vector n
+ * (SVM: the VMCB's exception intercepts; VMX: the exception bitmap).
+ * For debugfs only; may race with the vCPU running.
+ */
+KVMM_BACKEND_OP_OPTIONAL(u32, exception_intercepts, (struct kvmm_vcpu *vcpu))
 
 #undef KVMM_BACKEND_OP
 #undef KVMM_BACKEND_OP_OPTIONAL

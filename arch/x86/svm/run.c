@@ -82,8 +82,9 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 		vmcb->control.tlb_control = svm_has(SVM_FEAT_FLUSH_ASID) ?
 			SVM_TLB_FLUSH_ASID : SVM_TLB_FLUSH_ALL;
 		vcpu->stat.tlb_flushes++;
-	} else
+	} else {
 		vmcb->control.tlb_control = SVM_TLB_NOTHING;
+	}
 	svm->flush_tlb = false;
 
 	vmcb->control.exit_code = SVM_EXIT_NOT_RUN;

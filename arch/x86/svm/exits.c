@@ -19,6 +19,9 @@
 #include "svm.h"
 #include "vmcb.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 typedef int (*svm_exit_handler)(struct kvmm_vcpu *vcpu);
 
 static struct vmcb *vmcb_of(struct kvmm_vcpu *vcpu)
@@ -101,6 +104,8 @@ void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window)
 		break;
 	}
 	vmcb->control.event_inj = inj;
+	if (inj)
+		trace_kvmm_inj_event(vcpu->vcpu_id, inj);
 
 	if (svm->nmi_masked && !svm->nmi_iret_seen)
 		vmcb_set_intercept(vmcb, SVM_I_IRET);

@@ -45,6 +45,19 @@ void kvmm_x86_queue_exception(struct kvmm_vcpu *vcpu, u8 nr, bool has_error,
 }
 
 /*
+ * An exception whose delivery an exit cut short (the backend read it
+ * from the CPU's exit information): still in delivery, it goes first at
+ * the next entry, with its error code.
+ */
+void kvmm_x86_requeue_exception(struct kvmm_vcpu *vcpu, u8 nr,
+				bool has_error, u32 error_code)
+{
+	kvmm_x86_queue_exception(vcpu, nr, has_error, error_code);
+	vcpu->arch.exception.pending = false;
+	vcpu->arch.exception.injected = true;
+}
+
+/*
  * KVM_INTERRUPT (api.rst 4.16): queue vector irq for the next entry.  It
  * is 'injected' at once, as in KVM without an in-kernel irqchip; if an
  * exception or NMI is in the way (userspace did not wait for

@@ -215,9 +215,9 @@ void svm_complete_events(struct kvmm_vcpu *vcpu)
 		return;
 	switch (info & SVM_EVTINJ_TYPE_MASK) {
 	case SVM_EVTINJ_TYPE_EXEPT:
-		kvmm_x86_queue_exception(vcpu, info & SVM_EVTINJ_VEC_MASK,
-					 info & SVM_EVTINJ_VALID_ERR,
-					 info >> 32);
+		kvmm_x86_requeue_exception(vcpu, info & SVM_EVTINJ_VEC_MASK,
+					   info & SVM_EVTINJ_VALID_ERR,
+					   info >> 32);
 		break;
 	case SVM_EVTINJ_TYPE_NMI:
 		a->nmi.injected = true;

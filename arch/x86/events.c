@@ -31,8 +31,7 @@
  * until the next entry, which delivers it before anything else queued.
  * It replaces an exception still queued, as KVM does for a pair that
  * does not make a #DF; the #DF and triple-fault merges (SDM 3A 6.15,
- * table 6-5) are not modelled: no exit kvmm handles during an
- * exception's delivery raises a second one.
+ * table 6-5) are not modelled yet.
  */
 void kvmm_x86_queue_exception(struct kvmm_vcpu *vcpu, u8 nr, bool has_error,
 			      u32 error_code)

@@ -6,10 +6,15 @@
  * ready_for_interrupt_injection), NMIs from KVM_NMI and
  * KVM_GET/SET_VCPU_EVENTS.
  *
- * An event is 'injected' from the moment it is chosen for delivery until
- * the CPU delivered it; one that an exit interrupted is delivered again
- * first.  Only then may a new event be chosen, in the CPU's priority
- * order (SDM 3A 6.9): an NMI before a maskable interrupt.
+ * The model is KVM's (struct kvmm_arch_vcpu): an exception raised by
+ * kvmm is 'pending' until an entry programs it; an event is 'injected'
+ * from the moment it is chosen for delivery until the CPU delivered it.
+ * One entry programs one event (SVM's EVENTINJ and VMX's entry
+ * interruption field hold one), recorded in arch.entry_event; the
+ * backend's complete_events retires only that one after the exit, and
+ * puts it back when the exit cut its delivery short.  The others wait,
+ * still queued, for the following entries: nothing queued is dropped
+ * because something else went first.
  */
 #include <linux/smp.h>
 #include <linux/kvm.h>
@@ -21,16 +26,42 @@
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
 
+/*
+ * An exception raised by kvmm (an exit handler, the emulator): pending
+ * until the next entry, which delivers it before anything else queued.
+ * It replaces an exception still queued, as KVM does for a pair that
+ * does not make a #DF; the #DF and triple-fault merges (SDM 3A 6.15,
+ * table 6-5) are not modelled yet.
+ */
 void kvmm_x86_queue_exception(struct kvmm_vcpu *vcpu, u8 nr, bool has_error,
 			      u32 error_code)
 {
-	vcpu->arch.exception.injected = true;
+	vcpu->arch.exception.pending = true;
+	vcpu->arch.exception.injected = false;
 	vcpu->arch.exception.nr = nr;
 	vcpu->arch.exception.has_error_code = has_error;
 	vcpu->arch.exception.error_code = error_code;
 }
 
-/* KVM_INTERRUPT (api.rst 4.16): queue vector irq for the next entry. */
+/*
+ * An exception whose delivery an exit cut short (the backend read it
+ * from the CPU's exit information): still in delivery, it goes first at
+ * the next entry, with its error code.
+ */
+void kvmm_x86_requeue_exception(struct kvmm_vcpu *vcpu, u8 nr,
+				bool has_error, u32 error_code)
+{
+	kvmm_x86_queue_exception(vcpu, nr, has_error, error_code);
+	vcpu->arch.exception.pending = false;
+	vcpu->arch.exception.injected = true;
+}
+
+/*
+ * KVM_INTERRUPT (api.rst 4.16): queue vector irq for the next entry.  It
+ * is 'injected' at once, as in KVM without an in-kernel irqchip; if an
+ * exception or NMI is in the way (userspace did not wait for
+ * ready_for_interrupt_injection), it is delivered right after it.
+ */
 long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg)
 {
 	struct kvm_interrupt irq;
@@ -54,8 +85,8 @@ static bool kvmm_event_in_delivery(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 
-	return a->exception.injected || a->nmi.injected ||
-	       a->interrupt.injected;
+	return a->exception.pending || a->exception.injected ||
+	       a->nmi.injected || a->interrupt.injected;
 }
 
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu)
@@ -88,25 +119,54 @@ long kvmm_x86_nmi(struct kvmm_vcpu *vcpu)
 }
 
 /*
- * Before entry, interrupts off.  A pending NMI is injected when nothing
- * else is in delivery and the guest does not block NMIs.  When it must
- * wait behind an exception or interrupt being delivered, a self-IPI makes
- * the guest exit right after that delivery, so the NMI is not held back
- * until some unrelated exit; the other reasons to wait (NMI blocking,
- * interrupt shadow) are the backend's to watch (inject_events).
+ * The event for this entry, in KVM's order: an exception first (one in
+ * delivery, else a pending one: it belongs to the instruction before
+ * any interrupt boundary), then an NMI or interrupt in delivery, then a
+ * pending NMI when the guest does not block NMIs (SDM 3A 6.9: an NMI
+ * before a maskable interrupt).
+ */
+static enum kvmm_event kvmm_pick_event(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	if (a->exception.pending) {
+		a->exception.pending = false;
+		a->exception.injected = true;
+	}
+	if (a->exception.injected)
+		return KVMM_EVENT_EXCEPTION;
+	if (a->nmi.injected)
+		return KVMM_EVENT_NMI;
+	if (a->interrupt.injected)
+		return KVMM_EVENT_INTR;
+	if (a->nmi.pending && kvmm_ops->nmi_allowed(vcpu)) {
+		a->nmi.pending--;
+		a->nmi.injected = true;
+		vcpu->stat.nmi_injections++;
+		return KVMM_EVENT_NMI;
+	}
+	return KVMM_EVENT_NONE;
+}
+
+/*
+ * Before entry, interrupts off: choose the event the backend programs.
+ * An NMI or interrupt that must wait behind it gets a self-IPI, so the
+ * guest exits right after that delivery and the next entry delivers it,
+ * instead of holding it until some unrelated exit.  The other reasons
+ * for an NMI to wait (NMI blocking, interrupt shadow) are the backend's
+ * to watch (inject_events).
  */
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	enum kvmm_event ev = kvmm_pick_event(vcpu);
 
-	if (a->nmi.pending && !kvmm_event_in_delivery(vcpu) &&
-	    kvmm_ops->nmi_allowed(vcpu)) {
-		a->nmi.pending--;
-		a->nmi.injected = true;
-		vcpu->stat.nmi_injections++;
-	}
+	a->entry_event = ev;
 	kvmm_ops->inject_events(vcpu, kvmm_wants_irq_window(vcpu));
-	if (a->nmi.pending && (a->exception.injected || a->interrupt.injected))
+	if (ev == KVMM_EVENT_NONE)
+		return;
+	if (((a->nmi.pending || a->nmi.injected) && ev != KVMM_EVENT_NMI) ||
+	    (a->interrupt.injected && ev != KVMM_EVENT_INTR))
 		smp_send_reschedule(smp_processor_id());
 }
 
@@ -129,7 +189,12 @@ void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *out)
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_vcpu_events ev = { };
 
-	ev.exception.injected = a->exception.injected;
+	/*
+	 * Without KVM_CAP_EXCEPTION_PAYLOAD, KVM reports a pending exception
+	 * as injected too (and sets 'pending' beside it).
+	 */
+	ev.exception.injected = a->exception.injected || a->exception.pending;
+	ev.exception.pending = a->exception.pending;
 	ev.exception.nr = a->exception.nr;
 	ev.exception.has_error_code = a->exception.has_error_code;
 	ev.exception.error_code = a->exception.error_code;
@@ -174,14 +239,22 @@ int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 			 KVM_VCPUEVENT_VALID_SHADOW |
 			 KVM_VCPUEVENT_VALID_SMM))
 		return -EINVAL;
-	if ((ev.exception.injected || ev.exception.pending) &&
+	/*
+	 * 'pending' is meaningful only with KVM_VCPUEVENT_VALID_PAYLOAD
+	 * (KVM_CAP_EXCEPTION_PAYLOAD, which kvmm does not offer): KVM
+	 * ignores it otherwise, and takes 'injected' as an exception that
+	 * already began its delivery.
+	 */
+	ev.exception.pending = 0;
+	if (ev.exception.injected &&
 	    (ev.exception.nr > 31 || ev.exception.nr == X86_TRAP_NMI))
 		return -EINVAL;
 	/* No SMM. */
 	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && ev.smi.smm)
 		return -EINVAL;
 
-	a->exception.injected = ev.exception.injected || ev.exception.pending;
+	a->exception.pending = false;
+	a->exception.injected = ev.exception.injected;
 	a->exception.nr = ev.exception.nr;
 	a->exception.has_error_code = ev.exception.has_error_code;
 	a->exception.error_code = ev.exception.error_code;

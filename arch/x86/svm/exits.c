@@ -22,6 +22,9 @@
 #include "svm.h"
 #include "vmcb.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 typedef int (*svm_exit_handler)(struct kvmm_vcpu *vcpu);
 
 static struct vmcb *vmcb_of(struct kvmm_vcpu *vcpu)
@@ -64,9 +67,8 @@ static void svm_nmi_singlestep_done(struct kvmm_vcpu *vcpu)
 }
 
 /*
- * Program the pending event for the next VMRUN (EVENTINJ, APM 15.20):
- * an exception first, else an NMI, else an external interrupt.  EVENTINJ
- * bypasses RFLAGS.IF, as KVM's userspace-irqchip injection does:
+ * Program the event the core chose (arch.entry_event) for the next VMRUN
+ * (EVENTINJ, APM 15.20).  EVENTINJ bypasses RFLAGS.IF, as KVM's userspace-irqchip injection does:
  * userspace checks ready_for_interrupt_injection.  For the interrupt
  * window, a virtual interrupt (V_IRQ, TPR ignored) makes the CPU exit
  * with VINTR as soon as the guest could take an interrupt (15.21.4).
@@ -85,19 +87,27 @@ void svm_inject_events(struct kvmm_vcpu *vcpu, bool irq_window)
 	struct vmcb *vmcb = svm->vmcb;
 	u64 inj = 0;
 
-	if (a->exception.injected) {
+	switch (a->entry_event) {
+	case KVMM_EVENT_EXCEPTION:
 		inj = a->exception.nr | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID;
 		if (a->exception.has_error_code)
 			inj |= SVM_EVTINJ_VALID_ERR |
 			       (u64)a->exception.error_code << 32;
-	} else if (a->nmi.injected) {
+		break;
+	case KVMM_EVENT_NMI:
 		inj = X86_TRAP_NMI | SVM_EVTINJ_TYPE_NMI | SVM_EVTINJ_VALID;
 		svm->nmi_masked = true;
 		svm->nmi_iret_seen = false;
-	} else if (a->interrupt.injected) {
+		break;
+	case KVMM_EVENT_INTR:
 		inj = a->interrupt.nr | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
+		break;
+	default:
+		break;
 	}
 	vmcb->control.event_inj = inj;
+	if (inj)
+		trace_kvmm_inj_event(vcpu->vcpu_id, inj);
 
 	if (svm->nmi_masked && !svm->nmi_iret_seen)
 		vmcb_set_intercept(vmcb, SVM_I_IRET);
@@ -164,11 +174,15 @@ void svm_set_interrupt_shadow(struct kvmm_vcpu *vcpu, u8 shadow)
 }
 
 /*
- * After #VMEXIT, with RIP and RFLAGS read back: an event whose delivery
- * the exit interrupted is in EXITINTINFO (15.7.2) and goes back in the
- * queue; anything else was delivered.  A software interrupt (INTn) is not
- * re-injected: RIP still points at the instruction, which runs again.
- * An IRET seen by the intercept has completed once RIP moved on.
+ * After #VMEXIT, with RIP and RFLAGS read back.  The event this entry
+ * programmed was delivered, unless the exit cut its delivery short: then
+ * it is in EXITINTINFO (15.7.2), with its error code, and goes back in
+ * the queue as in delivery.  So does an event the guest raised itself
+ * (an exception, INTn) whose delivery the exit interrupted; a software
+ * interrupt (INTn) is not re-injected: RIP still points at the
+ * instruction, which runs again.  Events that waited behind the
+ * programmed one were not touched by the CPU and stay queued.  An IRET
+ * seen by the intercept has completed once RIP moved on.
  */
 void svm_complete_events(struct kvmm_vcpu *vcpu)
 {
@@ -183,18 +197,29 @@ void svm_complete_events(struct kvmm_vcpu *vcpu)
 		svm->nmi_iret_seen = false;
 	}
 
-	a->exception.injected = false;
-	a->nmi.injected = false;
-	a->interrupt.injected = false;
+	switch (a->entry_event) {
+	case KVMM_EVENT_EXCEPTION:
+		a->exception.injected = false;
+		break;
+	case KVMM_EVENT_NMI:
+		a->nmi.injected = false;
+		break;
+	case KVMM_EVENT_INTR:
+		a->interrupt.injected = false;
+		break;
+	default:
+		break;
+	}
+	a->entry_event = KVMM_EVENT_NONE;
 	a->interrupt_shadow = (vmcb->control.int_state & SVM_INT_STATE_SHADOW) ?
 			      KVM_X86_SHADOW_INT_MOV_SS : 0;
 	if (!(info & SVM_EVTINJ_VALID))
 		return;
 	switch (info & SVM_EVTINJ_TYPE_MASK) {
 	case SVM_EVTINJ_TYPE_EXEPT:
-		kvmm_x86_queue_exception(vcpu, info & SVM_EVTINJ_VEC_MASK,
-					 info & SVM_EVTINJ_VALID_ERR,
-					 info >> 32);
+		kvmm_x86_requeue_exception(vcpu, info & SVM_EVTINJ_VEC_MASK,
+					   info & SVM_EVTINJ_VALID_ERR,
+					   info >> 32);
 		break;
 	case SVM_EVTINJ_TYPE_NMI:
 		a->nmi.injected = true;

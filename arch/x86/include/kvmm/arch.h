@@ -36,6 +36,14 @@ struct kvmm_arch_vm {
 	u64 identity_map_addr;
 };
 
+/* Which of vcpu->arch's events an entry delivers (at most one). */
+enum kvmm_event {
+	KVMM_EVENT_NONE,
+	KVMM_EVENT_EXCEPTION,
+	KVMM_EVENT_NMI,
+	KVMM_EVENT_INTR,
+};
+
 /*
  * Guest state the backend keeps in hardware structures is cached here in
  * groups.  A group is read from hardware only when valid lacks it, and
@@ -90,11 +98,18 @@ struct kvmm_arch_vcpu {
 	u32 cpuid_nent;
 
 	/*
-	 * Events for the guest (api.rst KVM_GET/SET_VCPU_EVENTS).  'injected'
-	 * means in delivery: programmed at the next entry, again after an
-	 * exit that interrupted its delivery, cleared once delivered.
+	 * Events for the guest (api.rst KVM_GET/SET_VCPU_EVENTS), in KVM's
+	 * model.  'pending': raised, not yet begun (an exception from an exit
+	 * handler; KVM_NMIs, counted).  'injected': chosen for delivery; each
+	 * entry programs at most one event (entry_event), and only the exit
+	 * after that entry clears its 'injected', putting it back if
+	 * EXITINTINFO says its delivery was cut short.  An event that waited
+	 * behind the programmed one stays 'injected' for a later entry.  The
+	 * KVM_INTERRUPT vector is 'injected' from the start: userspace hands
+	 * it over already acknowledged (no in-kernel irqchip).
 	 */
 	struct {
+		bool pending;
 		bool injected;
 		u8 nr;
 		bool has_error_code;
@@ -105,15 +120,16 @@ struct kvmm_arch_vcpu {
 		u8 nr;
 	} interrupt;
 	/*
-	 * NMIs: 'injected' as above; 'pending' counts KVM_NMIs not yet
-	 * injected, at most one behind an NMI in progress (SDM 3A 6.7.1:
-	 * one NMI runs, one more is latched).  NMI blocking (from delivery
-	 * to the next IRET) is the backend's: get_nmi_mask/set_nmi_mask.
+	 * NMIs: 'pending' counts KVM_NMIs not yet injected, at most one
+	 * behind an NMI in progress (SDM 3A 6.7.1: one NMI runs, one more is
+	 * latched).  NMI blocking (from delivery to the next IRET) is the
+	 * backend's: get_nmi_mask/set_nmi_mask.
 	 */
 	struct {
 		bool injected;
 		u8 pending;
 	} nmi;
+	u8 entry_event;		/* enum kvmm_event: programmed for this entry */
 	u8 interrupt_shadow;	/* KVM_X86_SHADOW_INT_*, valid outside guest */
 
 	/* Port I/O waiting for userspace (KVM_EXIT_IO). */

@@ -66,10 +66,11 @@ KVMM_BACKEND_OP_OPTIONAL(int, get_msr,
 KVMM_BACKEND_OP_OPTIONAL(int, set_msr,
 			 (struct kvmm_vcpu *vcpu, u32 index, u64 data))
 /*
- * Events.  The core keeps the guest's pending exception and interrupt in
- * vcpu->arch; before each entry the backend programs them (and, when
- * @irq_window, arranges an exit as soon as the guest can take an
- * interrupt); after each exit it records what was not delivered.
+ * Events.  The core keeps the guest's events in vcpu->arch and chooses
+ * one per entry (arch.entry_event); before the entry the backend
+ * programs it (and, when @irq_window, arranges an exit as soon as the
+ * guest can take an interrupt); after the exit it retires that one and
+ * queues again an event whose delivery the exit interrupted.
  */
 KVMM_BACKEND_OP_OPTIONAL(void, inject_events,
 			 (struct kvmm_vcpu *vcpu, bool irq_window))

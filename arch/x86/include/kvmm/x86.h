@@ -58,6 +58,8 @@ int kvmm_x86_exit_dr(struct kvmm_vcpu *vcpu, bool write, int dr, int gpr,
 /* arch/x86/events.c */
 void kvmm_x86_queue_exception(struct kvmm_vcpu *vcpu, u8 nr, bool has_error,
 			      u32 error_code);
+void kvmm_x86_requeue_exception(struct kvmm_vcpu *vcpu, u8 nr,
+				bool has_error, u32 error_code);
 long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_nmi(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);

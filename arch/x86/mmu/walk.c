@@ -83,10 +83,15 @@ static u64 rsvd_bits(const struct walk_env *env, int level, bool ps)
 	return r;
 }
 
-/* PAE PDPTEs: bits 2:1, 8:5 and 63:MAXPHYADDR (SDM 3A table 4-8). */
+/*
+ * PAE PDPTEs: bits 63:MAXPHYADDR (NX included).  Intel also reserves
+ * bits 2:1 and 8:5 but checks them when CR3 is loaded (SDM 3A 4.4.1), not
+ * on a walk; AMD's nested paging (and QEMU's TCG) walk PDPTEs from memory
+ * and set the accessed bit, bit 5, in them: a walk must accept those.
+ */
 static u64 pae_pdpte_rsvd_bits(const struct walk_env *env)
 {
-	return bit_range(2, 1) | bit_range(8, 5) | bit_range(63, phys_bits(env));
+	return bit_range(63, phys_bits(env));
 }
 
 int guest_walk(const struct walk_env *env, u64 gva, u32 access,

@@ -311,8 +311,12 @@ static void test_legacy_modes(void)
 	put64(0x3000, 0x5000 | P | RW | US | PKEY(1));
 	OKW("PAE: 4-KiB page, keys not in PAE paging", &e, 0x123,
 	    WALK_USER | WALK_WRITE, 0x5123);
-	put64(0x1000, 0x2000 | P | RW);
-	PF("PAE: RSVD bit 1 of a PDPTE", &e, 0x123, 0, EC_P | EC_RSVD);
+	put64(0x1000, 0x2000 | P | (1ULL << 5));
+	OKW("PAE: accessed bit the CPU set in a PDPTE", &e, 0x123, 0,
+	    0x5123);
+	put64(0x1000, 0x2000 | P | (1ULL << 40));
+	PF("PAE: RSVD PDPTE bit above MAXPHYADDR", &e, 0x123, 0,
+	   EC_P | EC_RSVD);
 	put64(0x1000, 0x2000 | P);
 	e.nxe = false;
 	put64(0x3000, 0x5000 | P | RW | US | NX);

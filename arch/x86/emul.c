@@ -34,17 +34,20 @@ static struct kvmm_vcpu *emu_vcpu(struct x86_emu *emu)
 	return emu->ctx;
 }
 
-/* Linear to guest physical through the guest's page tables. */
+/*
+ * Linear to guest physical through the guest's page tables, with every
+ * check the hardware makes for an access at the current CPL (user at
+ * CPL 3, except implicit supervisor accesses: WALK_SYSTEM).
+ */
 static int emul_translate(struct x86_emu *emu, u64 linear, u32 access,
 			  u64 *gpa)
 {
 	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
-	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct walk_result res;
 	struct walk_env env;
 
 	kvmm_x86_walk_env(vcpu, &env);
-	if ((a->cr0 & X86_CR0_PE) && a->segs[KVMM_SEG_SS].dpl == 3)
+	if (emu->cpl == 3 && !(access & WALK_SYSTEM))
 		access |= WALK_USER;
 	if (guest_walk(&env, linear, access, &res))
 		return X86EMU_UNHANDLEABLE;
@@ -174,6 +177,114 @@ static int emul_fetch(struct x86_emu *emu, u64 linear, void *buf,
 	return X86EMU_OK;
 }
 
+/* The TSS's I/O permission bitmap: RAM only, like the hardware's read. */
+static int emul_read_sys(struct x86_emu *emu, u64 linear, void *buf,
+			 unsigned int len)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	unsigned int done = 0;
+
+	while (done < len) {
+		unsigned int n = min_t(unsigned int, len - done,
+				       PAGE_SIZE - offset_in_page(linear + done));
+		u64 gpa;
+		int r;
+
+		r = emul_translate(emu, linear + done, WALK_SYSTEM, &gpa);
+		if (r)
+			return r;
+		if (!emul_ram(vcpu, gpa, buf + done, n, false))
+			return X86EMU_UNHANDLEABLE;
+		done += n;
+	}
+	return X86EMU_OK;
+}
+
+/*
+ * cmpxchg on the host's mapping of a guest RAM page: 1 written, 0 the
+ * bytes differ from @old, -1 not RAM for this access (no slot, read-only,
+ * or the host cannot write it now: then it is MMIO, as in emul_ram()).
+ */
+static int emul_ram_cmpxchg(struct kvmm_vcpu *vcpu, u64 gpa, const void *old,
+			    const void *new, unsigned int len)
+{
+	struct kvmm_vm *vm = vcpu->vm;
+	struct kvmm_memslot *slot;
+	void __user *p;
+	u64 o = 0, n = 0;
+	int idx, r = -EFAULT;
+
+	memcpy(&o, old, len);
+	memcpy(&n, new, len);
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmm_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	if (!slot || (slot->flags & KVM_MEM_READONLY))
+		goto out;
+	p = (void __user *)(kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+			    offset_in_page(gpa));
+	if (!access_ok(p, len))
+		goto out;
+	switch (len) {
+	case 1: {
+		u8 v = o;
+
+		r = __try_cmpxchg_user((u8 __user *)p, &v, (u8)n, fault1);
+		break;
+	}
+	case 2: {
+		u16 v = o;
+
+		r = __try_cmpxchg_user((u16 __user *)p, &v, (u16)n, fault2);
+		break;
+	}
+	case 4: {
+		u32 v = o;
+
+		r = __try_cmpxchg_user((u32 __user *)p, &v, (u32)n, fault4);
+		break;
+	}
+	case 8: {
+		u64 v = o;
+
+		r = __try_cmpxchg_user((u64 __user *)p, &v, n, fault8);
+		break;
+	}
+	}
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	if (r < 0)
+		return -1;
+	return r ? 0 : 1;	/* __try_cmpxchg_user: 0 swapped, 1 differs */
+}
+
+/*
+ * The write of a LOCKed read-modify-write or XCHG (emulate.h): atomic on
+ * guest RAM, as KVM's emulator does it, so an emulated LOCK ADD beside
+ * another vCPU's loses neither update.  An access split across two pages
+ * cannot be one atomic host access (a split lock): it is written as two,
+ * as KVM does too.  MMIO has no atomicity to keep: it is written.
+ */
+static int emul_cmpxchg(struct x86_emu *emu, u64 linear, const void *old,
+			const void *new, unsigned int len)
+{
+	struct kvmm_vcpu *vcpu = emu_vcpu(emu);
+	u64 gpa;
+	int r;
+
+	if (offset_in_page(linear) + len > PAGE_SIZE)
+		return emul_access(emu, linear, (void *)new, len, true);
+	r = emul_translate(emu, linear, WALK_WRITE, &gpa);
+	if (r)
+		return r;
+	switch (emul_ram_cmpxchg(vcpu, gpa, old, new, len)) {
+	case 1:
+		return X86EMU_OK;
+	case 0:
+		return X86EMU_RETRY;
+	}
+	return emul_mmio_write(vcpu, gpa, new, len);
+}
+
 static int emul_pio_in(struct x86_emu *emu, u16 port, unsigned int size,
 		       unsigned int count, void *buf)
 {
@@ -217,6 +328,8 @@ static const struct x86_emu_ops kvmm_emu_ops = {
 	.pio_in		= emul_pio_in,
 	.pio_out	= emul_pio_out,
 	.fetch		= emul_fetch,
+	.read_sys	= emul_read_sys,
+	.cmpxchg	= emul_cmpxchg,
 };
 
 static u8 emul_mode(struct kvmm_arch_vcpu *a)
@@ -250,6 +363,28 @@ static void emul_init(struct kvmm_vcpu *vcpu, struct x86_emu *emu)
 	emu->seg_base[X86_SEG_DS] = a->segs[KVMM_SEG_DS].base;
 	emu->seg_base[X86_SEG_FS] = a->segs[KVMM_SEG_FS].base;
 	emu->seg_base[X86_SEG_GS] = a->segs[KVMM_SEG_GS].base;
+	emu->cpl = kvmm_x86_cpl(vcpu);
+	emu->tr_base = a->segs[KVMM_SEG_TR].base;
+	emu->tr_limit = a->segs[KVMM_SEG_TR].limit;
+	emu->tr_type = (a->segs[KVMM_SEG_TR].present &&
+			!a->segs[KVMM_SEG_TR].unusable) ?
+		       a->segs[KVMM_SEG_TR].type : 0;
+}
+
+/*
+ * An instruction the emulator cannot or will not run.  At CPL 0 the VMM
+ * hears of it (KVM_INTERNAL_ERROR_EMULATION with the bytes).  Above CPL 0
+ * the guest gets #UD instead, as from KVM: the bytes may be a guest
+ * process's (raced after the exit, or an unsupported instruction on MMIO
+ * it was given), and a process must not be able to stop its VM.
+ */
+static int emul_failed(struct kvmm_vcpu *vcpu, const u8 *bytes,
+		       unsigned int n)
+{
+	if (kvmm_x86_cpl(vcpu) > 0)
+		return kvmm_x86_inject_ud(vcpu);
+	return kvmm_x86_exit_emulation_failure(vcpu, vcpu->arch.rip, n, bytes,
+					       n);
 }
 
 /*
@@ -257,10 +392,11 @@ static void emul_init(struct kvmm_vcpu *vcpu, struct x86_emu *emu)
  * (X86_OP_CPUID, ...), when the hardware does not give its length or
  * operands (SVM without NRIP save or decode assists).  The one decoder
  * the emulator uses, so prefixes and REX count as on hardware.  Returns
- * 1 with @insn and the RIP after it (@next_rip) filled; 1 with @insn->len = 0 and an exception queued
- * when decoding faults (LOCK: #UD; over 15 bytes: #GP); 0 with an
- * emulation-failure exit when the bytes are not an @op (the guest
- * changed them, or kvmm misread them), never a guess.
+ * 1 with @insn and the RIP after it (@next_rip) filled; 1 with
+ * @insn->len = 0 and an exception queued when decoding faults (LOCK: #UD;
+ * over 15 bytes: #GP); when the bytes are not an @op (the guest changed
+ * them, or kvmm misread them), never a guess: 0 with an emulation-failure
+ * exit at CPL 0, 1 with @insn->len = 0 and #UD queued above it.
  */
 int kvmm_x86_decode_intercepted(struct kvmm_vcpu *vcpu, u8 op,
 				struct x86_insn *insn, unsigned long *next_rip)
@@ -283,8 +419,8 @@ int kvmm_x86_decode_intercepted(struct kvmm_vcpu *vcpu, u8 op,
 					 emu.exception.error_code);
 		return 1;
 	}
-	return kvmm_x86_exit_emulation_failure(vcpu, vcpu->arch.rip, n,
-					       bytes, n);
+	insn->len = 0;
+	return emul_failed(vcpu, bytes, n);
 }
 
 /*
@@ -335,11 +471,11 @@ int kvmm_x86_emulate(struct kvmm_vcpu *vcpu)
 					 emu.exception.has_error_code,
 					 emu.exception.error_code);
 		return 1;
+	case X86EMU_RETRY:
+		/* Memory kept changing under a LOCKed RMW: the guest redoes it. */
+		return 1;
 	default:
-		return kvmm_x86_exit_emulation_failure(vcpu, a->rip,
-						       emu.insn.nr_bytes,
-						       emu.insn.bytes,
-						       emu.insn.nr_bytes);
+		return emul_failed(vcpu, emu.insn.bytes, emu.insn.nr_bytes);
 	}
 }
 

@@ -6,6 +6,7 @@
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>
+#include <asm/pkru.h>
 
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
@@ -46,21 +47,78 @@ static int kvmm_walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 }
 
 /*
+ * CPL: SS.DPL in protected mode (APM 2 15.5.1, as the VMCB's CPL field),
+ * 3 in virtual-8086 mode, 0 in real mode.  Needs the segments cached.
+ */
+u8 kvmm_x86_cpl(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
+	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	if (!(a->cr0 & X86_CR0_PE))
+		return 0;
+	if (a->rflags & X86_EFLAGS_VM)
+		return 3;
+	return a->segs[KVMM_SEG_SS].dpl;
+}
+
+/*
+ * The guest's PKRU.  kvmm does not switch PKRU around VMRUN yet (issue
+ * #12, finding 3), so the register still holds what the guest left in
+ * it when this runs right after the exit, in the vCPU thread.  Once the
+ * guest's PKRU is kept in the vCPU, this reads it from there.  Without
+ * OSPKE in the host, read_pkru() gives 0: keys refuse nothing.
+ */
+static u32 kvmm_x86_guest_pkru(struct kvmm_vcpu *vcpu)
+{
+	return read_pkru();
+}
+
+/*
+ * MAXPHYADDR as the guest's CPUID says (leaf 0x80000008 EAX[7:0]; 36
+ * without the leaf, SDM 3A 4.1.4), as KVM's walker uses it.
+ */
+static u8 kvmm_x86_guest_maxphyaddr(struct kvmm_vcpu *vcpu)
+{
+	u32 eax, ebx, ecx, edx;
+
+	kvmm_x86_cpuid(vcpu, 0x80000000, 0, &eax, &ebx, &ecx, &edx);
+	if (eax < 0x80000008)
+		return 36;
+	kvmm_x86_cpuid(vcpu, 0x80000008, 0, &eax, &ebx, &ecx, &edx);
+	return (eax & 0xff) ? eax & 0xff : 36;
+}
+
+/*
  * The walker's view of the vCPU's current paging state (caches the
  * control registers).  Callers hold vm->srcu or let kvmm_read_guest()
  * take it.
+ *
+ * 1-GiB pages follow the host: with nested paging the hardware walks the
+ * guest's tables itself and accepts them whenever the CPU has them,
+ * whatever the guest's CPUID says (KVM's walker does the same with TDP).
  */
 void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	bool pke;
 
 	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
+	pke = (a->cr4 & X86_CR4_PKE) && (a->efer & EFER_LMA);
 	*env = (struct walk_env) {
 		.mode = walk_mode_of(a->cr0, a->cr4, a->efer),
 		.cr3 = a->cr3,
 		.pse = !!(a->cr4 & X86_CR4_PSE),
 		.wp = !!(a->cr0 & X86_CR0_WP),
 		.nxe = !!(a->efer & EFER_NX),
+		.smep = !!(a->cr4 & X86_CR4_SMEP),
+		.smap = !!(a->cr4 & X86_CR4_SMAP),
+		.pke = pke,
+		.ac = !!(a->rflags & X86_EFLAGS_AC),
+		.gbpages = boot_cpu_has(X86_FEATURE_GBPAGES),
+		.maxphyaddr = kvmm_x86_guest_maxphyaddr(vcpu),
+		.pkru = pke ? kvmm_x86_guest_pkru(vcpu) : 0,
 		.read_gpa = kvmm_walk_read_gpa,
 		.ctx = vcpu->vm,
 	};
@@ -77,10 +135,14 @@ int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
 	struct walk_result res;
 	struct walk_env env;
 	u64 linear;
+	u32 access;
 	int n = 0;
 
 	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
 	kvmm_x86_walk_env(vcpu, &env);
+	access = WALK_FETCH;
+	if (kvmm_x86_cpl(vcpu) == 3)
+		access |= WALK_USER;
 	linear = a->rip;
 	if (!(a->efer & EFER_LMA) || !a->segs[KVMM_SEG_CS].l)
 		linear = (u32)(linear + a->segs[KVMM_SEG_CS].base);
@@ -90,7 +152,7 @@ int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf)
 		unsigned int chunk = min_t(unsigned int, 15 - n,
 					   PAGE_SIZE - offset_in_page(linear + n));
 
-		if (guest_walk(&env, linear + n, WALK_FETCH, &res) || res.fault)
+		if (guest_walk(&env, linear + n, access, &res) || res.fault)
 			break;
 		if (kvmm_read_guest(vcpu->vm, res.gpa, &buf[n], chunk))
 			break;

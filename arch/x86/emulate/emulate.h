@@ -9,11 +9,21 @@
  * fetch and exceptions all go through struct x86_emu_ops, so the same
  * sources build in userspace for tests/fuzzing (tools/testing/emulate/).
  *
+ * The instruction is fetched again after the exit, so it may not be the
+ * one that exited (another vCPU can rewrite the bytes in between: the
+ * CVE-2010-0306 class).  The emulator therefore makes the checks the
+ * hardware would make for whatever it decodes, so that the instruction can
+ * do nothing its code could not do by itself: every memory access goes
+ * through the caller's translation with the CPL (page rights, SMEP, SMAP,
+ * protection keys: arch/x86/mmu/walk.c), INS/OUTS check IOPL and the
+ * TSS I/O permission bitmap, and privileged instructions are never
+ * executed (only decoded, for intercepts).  LOCKed read-modify-writes and
+ * XCHG with memory use the cmpxchg callback, atomic against other vCPUs.
+ * Documentation/design.rst, "The emulator and a guest's own isolation".
+ *
  * Not in this version: segment limit and access-rights checks (only the
  * segment base is applied), alignment checks (#AC), TF/#DB after the
- * instruction, 5-level (LA57) canonical checks, and CMPS/SCAS.  LOCKed
- * read-modify-write instructions are performed as a read then a write, not
- * atomically against other vCPUs (fine for MMIO, which has no atomicity).
+ * instruction, 5-level (LA57) canonical checks, and CMPS/SCAS.
  */
 #ifndef _KVMM_X86_EMULATE_H
 #define _KVMM_X86_EMULATE_H
@@ -39,6 +49,11 @@
  *                      on the same instruction; see "Restart" below.
  * X86EMU_NEED_BYTES    only from x86_decode(): the @len bytes given end
  *                      before the instruction does (and @len < 15).
+ * X86EMU_RETRY         only from the cmpxchg callback (the memory no longer
+ *                      held the value read) and, when that kept happening,
+ *                      from x86_emulate_insn(): the instruction is abandoned
+ *                      with no change; the caller re-enters the guest, which
+ *                      executes it again.
  */
 enum x86emu_status {
 	X86EMU_OK = 0,
@@ -46,6 +61,7 @@ enum x86emu_status {
 	X86EMU_EXCEPTION,
 	X86EMU_EXIT_USER,
 	X86EMU_NEED_BYTES,
+	X86EMU_RETRY,
 };
 
 /* Maximum instruction length (SDM Vol. 2A 2.3.11); longer is #GP(0). */
@@ -86,7 +102,9 @@ enum x86_seg {
 #define X86EMU_FL_SF	(1ULL << 7)
 #define X86EMU_FL_DF	(1ULL << 10)
 #define X86EMU_FL_OF	(1ULL << 11)
+#define X86EMU_FL_IOPL	(3ULL << 12)
 #define X86EMU_FL_RF	(1ULL << 16)
+#define X86EMU_FL_VM	(1ULL << 17)
 #define X86EMU_FL_ARITH	(X86EMU_FL_CF | X86EMU_FL_PF | X86EMU_FL_AF | \
 			 X86EMU_FL_ZF | X86EMU_FL_SF | X86EMU_FL_OF)
 
@@ -266,7 +284,37 @@ struct x86_emu_ops {
 	 */
 	int (*fetch)(struct x86_emu *emu, u64 linear, void *buf,
 		     unsigned int len);
+	/*
+	 * Read a system structure (the TSS's I/O permission bitmap): an
+	 * implicit supervisor-mode access at any CPL (SDM 3A 4.6), which
+	 * SMAP refuses on a user-mode page whatever EFLAGS.AC says.
+	 * [in] emu: the emulator
+	 * [in] linear: linear address of the first byte
+	 * [out] buf: @len bytes, valid on X86EMU_OK only
+	 * [in] len: 1..8 bytes
+	 */
+	int (*read_sys)(struct x86_emu *emu, u64 linear, void *buf,
+			unsigned int len);
+	/*
+	 * Optional.  The write of a LOCKed read-modify-write or of XCHG with
+	 * memory: replace the @len bytes at @linear by @new only if they
+	 * still equal @old (what the instruction read), atomically against
+	 * other CPUs.  X86EMU_OK when written, X86EMU_RETRY when the bytes
+	 * changed (the emulator reads them again and recomputes).  Memory
+	 * with no atomicity (MMIO) is simply written.  Without the callback
+	 * the emulator uses write_mem.
+	 * [in] emu: the emulator
+	 * [in] linear: linear address of the first byte
+	 * [in] old: @len bytes the instruction read
+	 * [in] new: @len bytes to write
+	 * [in] len: 1, 2, 4 or 8
+	 */
+	int (*cmpxchg)(struct x86_emu *emu, u64 linear, const void *old,
+		       const void *new, unsigned int len);
 };
+
+/* Read-modify-write attempts before x86_emulate_insn() gives X86EMU_RETRY. */
+#define X86EMU_CMPXCHG_TRIES	8
 
 /* Elements of a REP string instruction done per x86_emulate_insn() call. */
 #define X86EMU_REP_STEPS	128
@@ -310,6 +358,11 @@ struct x86_emu {
 	u64 rflags;			/* [in/out] */
 	u8 mode;			/* [in] enum x86_mode */
 	u64 seg_base[X86_NR_SEGS];	/* [in] ES CS SS DS FS GS bases */
+	u8 cpl;				/* [in] 0 in real mode, 3 in
+					 * virtual-8086 mode (RFLAGS.VM) */
+	u64 tr_base;			/* [in] TR (the TSS), for INS/OUTS */
+	u32 tr_limit;			/* [in] in bytes */
+	u8 tr_type;			/* [in] descriptor type; 0: unusable */
 	const struct x86_emu_ops *ops;	/* [in] */
 	void *ctx;			/* [in] the caller's, untouched */
 	struct x86_exception exception;	/* [out] on X86EMU_EXCEPTION */

@@ -117,6 +117,31 @@ static int write_opnd(struct exec *x, const struct x86_operand *o, u64 val)
 }
 
 /*
+ * The write of a read-modify-write whose read gave @old: atomic for LOCK
+ * and for XCHG with memory, which is locked whatever its prefixes (SDM 2B
+ * XCHG), so another vCPU's LOCKed update of the same location is never
+ * lost.  X86EMU_RETRY when the memory changed since the read.
+ */
+static int write_rmw(struct exec *x, const struct x86_operand *o, u64 old,
+		     u64 val)
+{
+	const struct x86_insn *insn = x->insn;
+	struct x86_emu *emu = x->emu;
+	u8 obuf[8], nbuf[8];
+	int ret;
+
+	if (o->kind != X86_OPND_MEM || !emu->ops->cmpxchg ||
+	    (!insn->lock && insn->op != X86_OP_XCHG))
+		return write_opnd(x, o, val);
+	ret = check_linear(x, o->seg, o->linear, o->size);
+	if (ret)
+		return ret;
+	store_le(obuf, old, o->size);
+	store_le(nbuf, val, o->size);
+	return emu->ops->cmpxchg(emu, o->linear, obuf, nbuf, o->size);
+}
+
+/*
  * Arithmetic flags (SDM Vol. 1 3.4.3.1, appendix A).  SF, ZF and PF come
  * from the result; PF is the even parity of its low byte.
  */
@@ -291,7 +316,7 @@ static int exec_binary(struct exec *x, const struct exec_desc *d)
 		return ret;
 	r = d->alu(a, b, insn->dst.size, &fl);
 	if (d->writeback) {
-		ret = write_opnd(x, &insn->dst, r);
+		ret = write_rmw(x, &insn->dst, a, r);
 		if (ret)
 			return ret;
 	}
@@ -310,7 +335,7 @@ static int exec_unary(struct exec *x, const struct exec_desc *d)
 	if (ret)
 		return ret;
 	r = d->alu(a, 0, insn->dst.size, &fl);
-	ret = write_opnd(x, &insn->dst, r);
+	ret = write_rmw(x, &insn->dst, a, r);
 	if (ret)
 		return ret;
 	x->rflags = fl;
@@ -333,7 +358,7 @@ static int exec_xchg(struct exec *x, const struct exec_desc *d)
 	ret = read_opnd(x, &insn->src, &b);
 	if (ret)
 		return ret;
-	ret = write_opnd(x, &insn->dst, b);
+	ret = write_rmw(x, &insn->dst, a, b);
 	if (ret)
 		return ret;
 	return write_opnd(x, &insn->src, a);
@@ -427,6 +452,49 @@ static int string_step(struct exec *x, unsigned int size, u64 count,
 	return ret;
 }
 
+/*
+ * I/O permission (SDM 1 19.5; APM 2 13.3): in protected mode with CPL >
+ * IOPL, and always in virtual-8086 mode, the bits of the @size ports from
+ * @port in the TSS's I/O permission bitmap must all be clear, else
+ * #GP(0), before any access is made.  The bitmap starts at the 16-bit
+ * offset at TSS+0x66; the processor reads the two bytes that hold the
+ * bits, and either of them beyond the TSS limit denies.  Only a 32- or
+ * 64-bit TSS (type 9 or 11) has a bitmap.
+ *
+ * The hardware makes this check before the IOIO intercept, but the
+ * emulator decodes the bytes again after the exit: they may be an INS or
+ * OUTS that the hardware never checked (a MOV that faulted on MMIO,
+ * rewritten by another vCPU), so the check is made here whatever exited.
+ */
+static int check_io_perm(struct exec *x, u16 port, unsigned int size)
+{
+	struct x86_emu *emu = x->emu;
+	unsigned int iopl = (x->rflags & X86EMU_FL_IOPL) >> 12;
+	u32 off;
+	u8 buf[2];
+	int ret;
+
+	if (!(x->rflags & X86EMU_FL_VM) &&
+	    (emu->mode == X86_MODE_REAL || emu->cpl <= iopl))
+		return X86EMU_OK;
+	if ((emu->tr_type & 0xd) != 0x9 || emu->tr_limit < 0x67)
+		goto gp;
+	ret = emu->ops->read_sys(emu, emu->tr_base + 0x66, buf, 2);
+	if (ret)
+		return ret;
+	off = (u32)load_le(buf, 2) + port / 8;
+	if (off + 1 > emu->tr_limit)
+		goto gp;
+	ret = emu->ops->read_sys(emu, emu->tr_base + off, buf, 2);
+	if (ret)
+		return ret;
+	if ((load_le(buf, 2) >> (port & 7)) & ((1u << size) - 1))
+		goto gp;
+	return X86EMU_OK;
+gp:
+	return x86_emu_raise(emu, X86EMU_VEC_GP, true, 0);
+}
+
 /* rSI/rDI move by @bytes, up or down with DF, wrapping at address size. */
 static void advance_index(struct exec *x, unsigned int reg, u64 bytes)
 {
@@ -456,6 +524,13 @@ static int exec_string(struct exec *x, const struct exec_desc *d)
 		  insn->op == X86_OP_OUTS;
 	uses_di = insn->op == X86_OP_MOVS || insn->op == X86_OP_STOS ||
 		  insn->op == X86_OP_INS;
+
+	/* Checked even when a REP count is 0, as the hardware does. */
+	if (insn->op == X86_OP_INS || insn->op == X86_OP_OUTS) {
+		ret = check_io_perm(x, (u16)x->regs[X86_RDX], size);
+		if (ret)
+			return ret;
+	}
 
 	for (steps = 0; ; steps++) {
 		count = insn->rep ? x->regs[X86_RCX] & amask : 1;
@@ -551,7 +626,7 @@ int x86_emulate_insn(struct x86_emu *emu)
 	struct x86_insn *insn = &emu->insn;
 	const struct exec_desc *d;
 	u8 bytes[X86_MAX_INSN_LEN];
-	unsigned int have = 0;
+	unsigned int have = 0, tries;
 	struct exec x;
 	int ret;
 
@@ -574,12 +649,20 @@ int x86_emulate_insn(struct x86_emu *emu)
 	if (!d->exec)
 		return X86EMU_UNHANDLEABLE;
 
-	memset(&x, 0, sizeof(x));
-	x.emu = emu;
-	x.insn = insn;
-	x.rflags = emu->rflags;
-	memcpy(x.regs, emu->regs, sizeof(x.regs));
-	ret = d->exec(&x, d);
+	/*
+	 * A read-modify-write whose memory changed under it (X86EMU_RETRY
+	 * from cmpxchg) runs again from its read; nothing was written.
+	 */
+	for (tries = 1; ; tries++) {
+		memset(&x, 0, sizeof(x));
+		x.emu = emu;
+		x.insn = insn;
+		x.rflags = emu->rflags;
+		memcpy(x.regs, emu->regs, sizeof(x.regs));
+		ret = d->exec(&x, d);
+		if (ret != X86EMU_RETRY || tries == X86EMU_CMPXCHG_TRIES)
+			break;
+	}
 	if (ret)
 		return ret;
 

@@ -4,7 +4,13 @@
  * guest can be in (none, 32-bit, PAE, 4-level), shared by instruction
  * fetch for exits without decode assists, KVM_TRANSLATE, the emulator and
  * (later) the shadow MMU.  It reads guest memory only through the
- * read_gpa callback, so it builds in userspace too.
+ * read_gpa callback, so it builds in userspace too
+ * (tools/testing/emulate/test_walk.c).
+ *
+ * It applies every check the hardware makes on a guest linear access
+ * (SDM 3A 4.6, 4.7; APM 2 5.6): present, reserved bits, U/S, R/W with
+ * CR0.WP, NX, SMEP, SMAP (with EFLAGS.AC and implicit supervisor
+ * accesses) and protection keys.  It does not set accessed/dirty bits.
  */
 #ifndef _KVMM_MMU_WALK_H
 #define _KVMM_MMU_WALK_H
@@ -16,6 +22,7 @@
 #include <stdint.h>
 typedef uint64_t u64;
 typedef uint32_t u32;
+typedef uint8_t u8;
 #endif
 
 enum walk_mode {
@@ -25,10 +32,22 @@ enum walk_mode {
 	WALK_LONG4,	/* EFER.LMA = 1: 4 levels */
 };
 
-/* Access being checked; the bits are #PF error-code bits (SDM 3A 4.7). */
+/*
+ * Access being checked.  WRITE, USER and FETCH are the #PF error-code
+ * bits (SDM 3A 4.7); USER means CPL 3.  SYSTEM is not an error-code bit:
+ * an implicit supervisor-mode access (SDM 3A 4.6: the processor reading
+ * a system structure such as the TSS, at any CPL), which SMAP checks
+ * whatever EFLAGS.AC says; it is never combined with USER.
+ */
 #define WALK_WRITE	(1u << 1)
 #define WALK_USER	(1u << 2)
 #define WALK_FETCH	(1u << 4)
+#define WALK_SYSTEM	(1u << 16)
+
+/* #PF error-code bits the walker reports besides the access bits. */
+#define WALK_PF_PRESENT	(1u << 0)
+#define WALK_PF_RSVD	(1u << 3)
+#define WALK_PF_PK	(1u << 5)
 
 struct walk_env {
 	enum walk_mode mode;
@@ -36,6 +55,13 @@ struct walk_env {
 	bool pse;	/* CR4.PSE */
 	bool wp;	/* CR0.WP */
 	bool nxe;	/* EFER.NXE */
+	bool smep;	/* CR4.SMEP */
+	bool smap;	/* CR4.SMAP */
+	bool pke;	/* CR4.PKE (used in WALK_LONG4 only, SDM 3A 4.6.2) */
+	bool ac;	/* EFLAGS.AC: SMAP off for explicit supervisor data */
+	bool gbpages;	/* 1-GiB pages exist (else PS in a PDPTE is reserved) */
+	u8 maxphyaddr;	/* physical-address width, 32..52 */
+	u32 pkru;	/* the guest's PKRU, with pke */
 	/* Read @len (4 or 8) bytes of guest physical memory; 0 or -errno. */
 	int (*read_gpa)(void *ctx, u64 gpa, void *buf, unsigned int len);
 	void *ctx;

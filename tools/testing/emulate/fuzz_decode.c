@@ -22,6 +22,7 @@ struct fuzz_ctx {
 	const u8 *code;
 	unsigned int code_len;
 	unsigned int calls;
+	bool always_changed;
 };
 
 static void die(const char *what)
@@ -93,6 +94,30 @@ static int cb_out(struct x86_emu *emu, u16 port, unsigned int size,
 	return pio_cb(emu, port, size, count, false, (void *)buf);
 }
 
+/* TSS reads: 1..8 bytes; the bitmap reads as the address's low byte. */
+static int cb_read_sys(struct x86_emu *emu, u64 la, void *buf,
+		       unsigned int len)
+{
+	if (!len || len > 8)
+		die("system read length");
+	return data_cb(emu, la, len, true, buf);
+}
+
+/* Locked writes: with input bit 7 the memory always "changed". */
+static int cb_cmpxchg(struct x86_emu *emu, u64 la, const void *old,
+		      const void *new, unsigned int len)
+{
+	struct fuzz_ctx *c = emu->ctx;
+	int ret;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		die("cmpxchg length");
+	ret = data_cb(emu, la, len, false, (void *)new);
+	if (ret == X86EMU_OK && c->always_changed)
+		return X86EMU_RETRY;
+	return ret;
+}
+
 /* Code at CODE_LA..+len; anything else faults. */
 static int cb_fetch(struct x86_emu *emu, u64 la, void *buf, unsigned int len)
 {
@@ -113,6 +138,8 @@ static const struct x86_emu_ops fuzz_ops = {
 	.pio_in = cb_in,
 	.pio_out = cb_out,
 	.fetch = cb_fetch,
+	.read_sys = cb_read_sys,
+	.cmpxchg = cb_cmpxchg,
 };
 
 static void setup(struct x86_emu *e, u8 sel, u8 seed, struct fuzz_ctx *c)
@@ -134,6 +161,14 @@ static void setup(struct x86_emu *e, u8 sel, u8 seed, struct fuzz_ctx *c)
 		e->regs[X86_RDX] = 0x99;
 	for (i = 0; i < X86_NR_SEGS; i++)
 		e->seg_base[i] = (u64)(seed ^ i) << 12;
+	/* CPL 3 above IOPL 0: INS/OUTS read the TSS's bitmap. */
+	if (sel & 0x40) {
+		e->cpl = 3;
+		e->tr_type = 0xb;
+		e->tr_base = (u64)seed << 12;
+		e->tr_limit = 0x2067;
+	}
+	c->always_changed = sel & 0x80;
 }
 
 static void check_insn(const struct x86_insn *insn, unsigned int avail)
@@ -191,7 +226,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 3; i++) {
 		c.calls = 0;
 		ret = x86_emulate_insn(&e);
-		if (ret < 0 || ret >= X86EMU_NEED_BYTES)
+		if (ret < 0 || ret == X86EMU_NEED_BYTES || ret > X86EMU_RETRY)
 			die("emulate status");
 		if (ret == X86EMU_OK && !e.incomplete)
 			break;

@@ -99,6 +99,9 @@ struct fake {
 	u16 last_port;
 	bool fault;		/* #PF on [fault_at, fault_at + 4096) */
 	u64 fault_at;
+	unsigned int sys_reads, cmpxchgs;
+	unsigned int interfere;	/* cmpxchg calls that find the memory
+				 * incremented by "another CPU" first */
 };
 
 static struct fake F;
@@ -246,12 +249,38 @@ static int cb_fetch(struct x86_emu *emu, u64 la, void *buf, unsigned int len)
 	return X86EMU_OK;
 }
 
+static int cb_read_sys(struct x86_emu *emu, u64 la, void *buf,
+		       unsigned int len)
+{
+	F.sys_reads++;
+	return mem(emu, ACC_READ, la, buf, len);
+}
+
+/* On RAM a real compare-and-exchange; elsewhere a plain write. */
+static int cb_cmpxchg(struct x86_emu *emu, u64 la, const void *old,
+		      const void *new, unsigned int len)
+{
+	F.cmpxchgs++;
+	if (la >= RAM_SIZE || len > RAM_SIZE - la)
+		return mem(emu, ACC_WRITE, la, (void *)new, len);
+	if (F.interfere) {
+		F.interfere--;
+		F.ram[la]++;
+	}
+	if (memcmp(F.ram + la, old, len))
+		return X86EMU_RETRY;
+	memcpy(F.ram + la, new, len);
+	return X86EMU_OK;
+}
+
 static const struct x86_emu_ops fake_ops = {
 	.read_mem = cb_read,
 	.write_mem = cb_write,
 	.pio_in = cb_in,
 	.pio_out = cb_out,
 	.fetch = cb_fetch,
+	.read_sys = cb_read_sys,
+	.cmpxchg = cb_cmpxchg,
 };
 
 static void emu_init(struct x86_emu *e, u8 mode)
@@ -1348,6 +1377,309 @@ static void test_misc(void)
 	end();
 }
 
+/* ---- isolation checks: I/O permission, atomic RMW ---------------------- */
+
+#define TSS		0x20000ULL
+#define IOPB_OFF	0x68
+#define IOPL3		X86EMU_FL_IOPL
+#define VM		X86EMU_FL_VM
+
+/*
+ * A 64-bit TSS at TSS with its I/O permission bitmap right after it,
+ * every port denied but 0x60..0x67 and 0x3f8..0x3ff; the limit takes the
+ * whole bitmap plus the 0xff byte that must follow it.
+ */
+static void io_setup(struct x86_emu *e, u8 mode, u8 cpl, u64 rflags)
+{
+	fake_reset();
+	emu_init(e, mode);
+	e->cpl = cpl;
+	e->rflags = 0x2 | rflags;
+	e->tr_base = TSS;
+	e->tr_type = 0xb;
+	e->tr_limit = IOPB_OFF + 8192;
+	F.ram[TSS + 0x66] = IOPB_OFF;
+	memset(F.ram + TSS + IOPB_OFF, 0xff, 8193);
+	F.ram[TSS + IOPB_OFF + 0x60 / 8] = 0;
+	F.ram[TSS + IOPB_OFF + 0x3f8 / 8] = 0;
+	e->regs[X86_RSI] = 0x8000;
+	e->regs[X86_RDI] = 0x8000;
+	e->regs[X86_RCX] = 4;
+}
+
+/* Runs @code; expects #GP(0), no port access, nothing changed. */
+static void expect_io_gp(struct x86_emu *e, const u8 *code, size_t n)
+{
+	u64 regs[X86_NR_REGS];
+	int ret;
+
+	memcpy(regs, e->regs, sizeof(regs));
+	put_code(CODE, code, n);
+	ret = run(e, NULL);
+	EXPECT("ret", ret, X86EMU_EXCEPTION);
+	EXPECT("vector", e->exception.vector, X86EMU_VEC_GP);
+	EXPECT("has error code", e->exception.has_error_code, true);
+	EXPECT("error code", e->exception.error_code, 0);
+	EXPECT("port accesses", F.pio_ins + F.pio_outs, 0);
+	EXPECT("rip", e->rip, CODE);
+	EXPECT("regs unchanged", memcmp(regs, e->regs, sizeof(regs)), 0);
+}
+
+static void expect_io_ok(struct x86_emu *e, const u8 *code, size_t n,
+			 u16 port)
+{
+	int ret;
+
+	put_code(CODE, code, n);
+	ret = run(e, NULL);
+	EXPECT("ret", ret, OK);
+	EXPECT("port accesses", F.pio_ins + F.pio_outs > 0, 1);
+	EXPECT("port", F.last_port, port);
+	EXPECT("rip", e->rip, CODE + n);
+}
+
+static void test_io_permission(void)
+{
+	struct x86_emu e;
+
+	begin("io perm: CPL 3 > IOPL 0, OUTSB to a port the bitmap allows");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x3f9;
+	expect_io_ok(&e, B("\x6e"), 0x3f9);
+	EXPECT("TSS read", F.sys_reads > 0, 1);
+	end();
+
+	begin("io perm: CPL 3 > IOPL 0, OUTSB to a denied port is #GP(0)");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x70;
+	expect_io_gp(&e, B("\x6e"));
+	end();
+
+	begin("io perm: INSB to a denied port is #GP(0), memory untouched");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x71;
+	F.ram[0x8000] = 0x5a;
+	expect_io_gp(&e, B("\x6c"));
+	EXPECT("mem", F.ram[0x8000], 0x5a);
+	end();
+
+	begin("io perm: REP OUTSB, denied: no element goes out");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x80;
+	expect_io_gp(&e, B("\xf3\x6e"));
+	EXPECT("rcx", e.regs[X86_RCX], 4);
+	end();
+
+	begin("io perm: REP INSB with RCX = 0 is still checked");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x80;
+	e.regs[X86_RCX] = 0;
+	expect_io_gp(&e, B("\xf3\x6c"));
+	end();
+
+	begin("io perm: every port of a word access: 0x67 ok, 0x68 denied");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x67;
+	expect_io_gp(&e, B("\x66\x6f"));
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x66;
+	expect_io_ok(&e, B("\x66\x6f"), 0x66);
+	end();
+
+	begin("io perm: dword OUTSD, ports 0x3fc..0x3ff allowed");
+	io_setup(&e, P32, 3, 0);
+	e.regs[X86_RDX] = 0x3fc;
+	expect_io_ok(&e, B("\x6f"), 0x3fc);
+	io_setup(&e, P32, 3, 0);
+	e.regs[X86_RDX] = 0x3fd;	/* 0x3fd..0x400: 0x400 denied */
+	expect_io_gp(&e, B("\x6f"));
+	end();
+
+	begin("io perm: bitmap bytes past the TSS limit deny");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x3f8;
+	e.tr_limit = IOPB_OFF + 0x3f8 / 8;	/* second byte beyond */
+	expect_io_gp(&e, B("\x6e"));
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x3f8;
+	e.tr_limit = IOPB_OFF + 0x3f8 / 8 + 1;
+	expect_io_ok(&e, B("\x6e"), 0x3f8);
+	end();
+
+	begin("io perm: TSS limit under 0x67, 16-bit TSS, unusable TR: #GP");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x60;
+	e.tr_limit = 0x66;
+	expect_io_gp(&e, B("\x6e"));
+	io_setup(&e, P32, 3, 0);
+	e.regs[X86_RDX] = 0x60;
+	e.tr_type = 0x3;
+	expect_io_gp(&e, B("\x6e"));
+	io_setup(&e, P32, 3, 0);
+	e.regs[X86_RDX] = 0x60;
+	e.tr_type = 0;
+	expect_io_gp(&e, B("\x6e"));
+	end();
+
+	begin("io perm: CPL <= IOPL needs no bitmap");
+	io_setup(&e, L64, 3, IOPL3);
+	e.regs[X86_RDX] = 0x70;
+	e.tr_type = 0;
+	expect_io_ok(&e, B("\x6e"), 0x70);
+	EXPECT("TSS reads", F.sys_reads, 0);
+	io_setup(&e, P32, 0, 0);
+	e.regs[X86_RDX] = 0x70;
+	expect_io_ok(&e, B("\x6e"), 0x70);
+	EXPECT("TSS reads", F.sys_reads, 0);
+	end();
+
+	begin("io perm: real mode has no check");
+	io_setup(&e, R, 0, 0);
+	e.regs[X86_RDX] = 0x70;
+	expect_io_ok(&e, B("\x6e"), 0x70);
+	EXPECT("TSS reads", F.sys_reads, 0);
+	end();
+
+	begin("io perm: virtual-8086 mode checks the bitmap even at IOPL 3");
+	io_setup(&e, R, 3, VM | IOPL3);
+	e.regs[X86_RDX] = 0x70;
+	expect_io_gp(&e, B("\x6e"));
+	io_setup(&e, R, 3, VM | IOPL3);
+	e.regs[X86_RDX] = 0x60;
+	expect_io_ok(&e, B("\x6e"), 0x60);
+	end();
+
+	begin("io perm: a fault reading the TSS is delivered");
+	io_setup(&e, L64, 3, 0);
+	e.regs[X86_RDX] = 0x60;
+	F.fault = true;
+	F.fault_at = TSS;
+	put_code(CODE, B("\x6e"));
+	EXPECT("ret", run(&e, NULL), X86EMU_EXCEPTION);
+	EXPECT("vector", e.exception.vector, X86EMU_VEC_PF);
+	EXPECT("port accesses", F.pio_outs, 0);
+	end();
+}
+
+static void test_atomic_rmw(void)
+{
+	struct x86_emu e;
+	int ret;
+
+	begin("lock add: memory changed by another CPU is re-read");
+	fake_reset();
+	emu_init(&e, L64);
+	put_code(CODE, B("\xf0\x01\x03"));
+	e.regs[X86_RBX] = 0x8000;
+	e.regs[X86_RAX] = 0x10;
+	put64(F.ram + 0x8000, 0x100);
+	F.interfere = 1;	/* the other CPU's increment lands between */
+	ret = run(&e, NULL);
+	EXPECT("ret", ret, OK);
+	EXPECT("mem", get64(F.ram + 0x8000), 0x111);
+	EXPECT("cmpxchg calls", F.cmpxchgs, 2);
+	EXPECT("rip", e.rip, CODE + 3);
+	end();
+
+	begin("xchg with memory is atomic without LOCK");
+	fake_reset();
+	emu_init(&e, L64);
+	put_code(CODE, B("\x48\x87\x03"));
+	e.regs[X86_RBX] = 0x8000;
+	e.regs[X86_RAX] = 0x77;
+	put64(F.ram + 0x8000, 0x100);
+	F.interfere = 1;
+	ret = run(&e, NULL);
+	EXPECT("ret", ret, OK);
+	EXPECT("mem", get64(F.ram + 0x8000), 0x77);
+	EXPECT("rax: the value really replaced", e.regs[X86_RAX], 0x101);
+	EXPECT("cmpxchg calls", F.cmpxchgs, 2);
+	end();
+
+	begin("lock inc goes through cmpxchg; plain add does not");
+	fake_reset();
+	emu_init(&e, L64);
+	put_code(CODE, B("\xf0\xff\x03"));
+	e.regs[X86_RBX] = 0x8000;
+	put64(F.ram + 0x8000, 5);
+	EXPECT("ret", run(&e, NULL), OK);
+	EXPECT("mem", get64(F.ram + 0x8000), 6);
+	EXPECT("cmpxchg calls", F.cmpxchgs, 1);
+	emu_init(&e, L64);
+	put_code(CODE, B("\x01\x03"));
+	e.regs[X86_RBX] = 0x8000;
+	e.regs[X86_RAX] = 1;
+	EXPECT("ret", run(&e, NULL), OK);
+	EXPECT("mem", get64(F.ram + 0x8000), 7);
+	EXPECT("cmpxchg calls", F.cmpxchgs, 1);
+	end();
+
+	begin("lock add: memory that keeps changing gives RETRY, no change");
+	fake_reset();
+	emu_init(&e, L64);
+	put_code(CODE, B("\xf0\x01\x03"));
+	e.regs[X86_RBX] = 0x8000;
+	e.regs[X86_RAX] = 0x10;
+	e.rflags = 0x2 | CF;
+	put64(F.ram + 0x8000, 0x100);
+	F.interfere = 1000;
+	ret = run(&e, NULL);
+	EXPECT("ret", ret, X86EMU_RETRY);
+	EXPECT("cmpxchg calls", F.cmpxchgs, X86EMU_CMPXCHG_TRIES);
+	EXPECT("mem: only the other CPU's", get64(F.ram + 0x8000),
+	       0x100 + X86EMU_CMPXCHG_TRIES);
+	EXPECT("rip", e.rip, CODE);
+	EXPECT("flags", e.rflags, 0x2 | CF);
+	end();
+
+	begin("lock add on MMIO: written, no atomicity to keep");
+	fake_reset();
+	emu_init(&e, L64);
+	put_code(CODE, B("\xf0\x01\x03"));
+	e.regs[X86_RBX] = M;
+	e.regs[X86_RAX] = 2;
+	put64(F.mmio + 0x100, 3);
+	EXPECT("ret", run(&e, NULL), OK);
+	EXPECT("mem", get64(F.mmio + 0x100), 5);
+	end();
+}
+
+/* 66 63 /r in 64-bit mode: MOVSXD r16, r/m16 reads 16 bits, not 32. */
+static void test_movsxd16(void)
+{
+	struct x86_emu e;
+	int ret;
+
+	begin("movsxd ax,word (66 63): a 2-byte read");
+	fake_reset();
+	emu_init(&e, L64);
+	put_code(CODE, B("\x66\x63\x03"));
+	/* The last two bytes of RAM: a 4-byte read would fault. */
+	e.regs[X86_RBX] = RAM_SIZE - 2;
+	e.regs[X86_RAX] = A;
+	F.ram[RAM_SIZE - 2] = 0x34;
+	F.ram[RAM_SIZE - 1] = 0x92;
+	ret = run(&e, NULL);
+	EXPECT("ret", ret, OK);
+	EXPECT("rax", e.regs[X86_RAX], 0x1122334455669234ULL);
+	EXPECT("rip", e.rip, CODE + 3);
+	end();
+
+	begin("movsxd ax,word (66 63) on MMIO: 2 bytes reach the device");
+	fake_reset();
+	emu_init(&e, L64);
+	F.user = true;
+	put_code(CODE, B("\x66\x63\x03"));
+	e.regs[X86_RBX] = M;
+	e.regs[X86_RAX] = A;
+	put64(F.mmio + 0x100, 0x8000f234);
+	ret = run(&e, NULL);
+	EXPECT("ret", ret, OK);
+	EXPECT("access size", F.rec[0].size, 2);
+	EXPECT("rax", e.regs[X86_RAX], 0x112233445566f234ULL);
+	end();
+}
+
 int main(void)
 {
 	test_decode_table();
@@ -1358,6 +1690,9 @@ int main(void)
 	test_exit_user();
 	test_strings();
 	test_misc();
+	test_io_permission();
+	test_atomic_rmw();
+	test_movsxd16();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

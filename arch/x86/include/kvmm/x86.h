@@ -168,6 +168,7 @@ void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
 struct walk_env;
 int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len);
 void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env);
+u8 kvmm_x86_cpl(struct kvmm_vcpu *vcpu);
 int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf);
 struct x86_insn;
 int kvmm_x86_decode_intercepted(struct kvmm_vcpu *vcpu, u8 op,

@@ -218,7 +218,7 @@ static void test_cpuid(void)
 
 enum mmio_op {
 	MMIO_READ8, MMIO_READ16, MMIO_READ32, MMIO_READ64,
-	MMIO_MOVZX8, MMIO_MOVZX16, MMIO_MOVSX8,
+	MMIO_MOVZX8, MMIO_MOVZX16, MMIO_MOVSX8, MMIO_MOVSX16,
 	MMIO_WRITE8, MMIO_WRITE16, MMIO_WRITE32, MMIO_WRITE64,
 	MMIO_WRITE_IMM32,
 	NR_MMIO_OPS,
@@ -237,6 +237,7 @@ static const struct {
 	[MMIO_MOVZX8]	= { "movzx8 read", 1, false, 0xf1 },
 	[MMIO_MOVZX16]	= { "movzx16 read", 2, false, 0xf2f1 },
 	[MMIO_MOVSX8]	= { "movsx8 read", 1, false, 0xfffffffffffffff1 },
+	[MMIO_MOVSX16]	= { "movsx16 read", 2, false, 0xfffffffffffff2f1 },
 	[MMIO_WRITE8]	= { "mov8 write", 1, true },
 	[MMIO_WRITE16]	= { "mov16 write", 2, true },
 	[MMIO_WRITE32]	= { "mov32 write", 4, true },
@@ -271,11 +272,14 @@ static void guest_mmio(void)
 	GUEST_ASSERT_EQ(r, mmio_ops[MMIO_MOVZX16].result);
 	__asm__ __volatile__("movsbq %1, %0" : "=r"(r) : "m"(p[0x70]));
 	GUEST_ASSERT_EQ(r, mmio_ops[MMIO_MOVSX8].result);
-	__asm__ __volatile__("movb %b1, %0" : "=m"(p[0x80]) : "q"(v));
-	__asm__ __volatile__("movw %w1, %0" : "=m"(p[0x90]) : "r"(v));
-	__asm__ __volatile__("movl %k1, %0" : "=m"(p[0xa0]) : "r"(v));
-	__asm__ __volatile__("movq %1, %0" : "=m"(p[0xb0]) : "r"(v));
-	__asm__ __volatile__("movl $0x89abcdef, %0" : "=m"(p[0xc0]));
+	/* 0F BF with REX.W: two bytes read, sign-extended to 64 bits. */
+	__asm__ __volatile__("movswq %1, %0" : "=r"(r) : "m"(p[0x80]));
+	GUEST_ASSERT_EQ(r, mmio_ops[MMIO_MOVSX16].result);
+	__asm__ __volatile__("movb %b1, %0" : "=m"(p[0x90]) : "q"(v));
+	__asm__ __volatile__("movw %w1, %0" : "=m"(p[0xa0]) : "r"(v));
+	__asm__ __volatile__("movl %k1, %0" : "=m"(p[0xb0]) : "r"(v));
+	__asm__ __volatile__("movq %1, %0" : "=m"(p[0xc0]) : "r"(v));
+	__asm__ __volatile__("movl $0x89abcdef, %0" : "=m"(p[0xd0]));
 	GUEST_DONE();
 }
 

@@ -64,15 +64,12 @@ u8 kvmm_x86_cpl(struct kvmm_vcpu *vcpu)
 }
 
 /*
- * The guest's PKRU.  kvmm does not switch PKRU around VMRUN yet (issue
- * #12, finding 3), so the register still holds what the guest left in
- * it when this runs right after the exit, in the vCPU thread.  Once the
- * guest's PKRU is kept in the vCPU, this reads it from there.  Without
- * OSPKE in the host, read_pkru() gives 0: keys refuse nothing.
+ * The guest's PKRU: kept in the vCPU outside the guest (xsave.c switches
+ * it around every entry), so the register holds the host thread's.
  */
 static u32 kvmm_x86_guest_pkru(struct kvmm_vcpu *vcpu)
 {
-	return read_pkru();
+	return vcpu->arch.pkru;
 }
 
 /*

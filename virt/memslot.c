@@ -106,6 +106,34 @@ static int kvmm_check_region(const struct kvm_userspace_memory_region *mem)
 	return 0;
 }
 
+/* Is a frame of [start, end) in a slot other than @id? */
+static bool kvmm_range_taken(struct kvmm_vm *vm, u64 start, u64 end, u16 id)
+{
+	struct kvmm_memslot *slot;
+	unsigned long index = start;
+
+	mt_for_each(&vm->by_gfn, slot, index, end - 1)
+		if (slot->id != id)
+			return true;
+	return false;
+}
+
+/*
+ * A slot must end within what the second-level table can map
+ * (Documentation/mmu.rst, "Guest-physical reach"); beyond it an entry
+ * would alias a low frame and a zap of the slot would miss it.  Linux
+ * KVM refuses such a slot with EINVAL when it is created or moved, after
+ * its overlap check (EEXIST), so an overlap is reported first here too.
+ */
+static int kvmm_check_reach(struct kvmm_vm *vm, u64 base_gfn, u64 npages,
+			    u16 id)
+{
+	if (base_gfn + npages <= kvmm_tdp_gfn_end(vm))
+		return 0;
+	return kvmm_range_taken(vm, base_gfn, base_gfn + npages, id) ?
+	       -EEXIST : -EINVAL;
+}
+
 /* Caller holds vm->slots_lock. */
 long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 			       const struct kvm_userspace_memory_region *mem)
@@ -145,6 +173,9 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 	} else if (vm->nr_slot_pages + npages < vm->nr_slot_pages) {
 		return -EINVAL;
 	}
+	r = kvmm_check_reach(vm, base_gfn, npages, (u16)mem->slot);
+	if (r)
+		return r;
 
 	new = kvmm_zalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)

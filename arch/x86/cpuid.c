@@ -278,6 +278,15 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 		} else if (m->leaf == 0x80000001) {
 			if (!kvmm_x86_tsc_aux_supported())
 				e[n].edx &= ~B(27);		/* RDTSCP */
+		} else if (m->leaf == 0x80000008) {
+			/*
+			 * MAXPHYADDR: what the second-level table reaches
+			 * (mmu/tdp.c), so that every address the guest can
+			 * form may be a slot.  A table set with more is
+			 * honoured as KVM honours it: the guest is shown it,
+			 * and its accesses beyond the reach exit as MMIO.
+			 */
+			e[n].eax = (e[n].eax & ~0xffu) | kvmm_tdp_gpa_bits();
 		} else if (m->leaf == 0xd && m->subleaf == 0) {
 			e[n].eax = (u32)kvmm_supported_xcr0;
 			e[n].edx = kvmm_supported_xcr0 >> 32;

@@ -72,11 +72,55 @@ static u64 *tdp_new_table(struct kvmm_vm *vm, struct kvmm_mmu_cache *c)
  * paging mode at VMRUN, so a host running with 5-level paging (CR4.LA57)
  * needs 5-level nested tables.
  */
+static int tdp_levels(void)
+{
+	return pgtable_l5_enabled() ? 5 : 4;
+}
+
+/*
+ * Guest-physical address bits the second-level table reaches
+ * (Documentation/mmu.rst, "Guest-physical reach"), the least of:
+ *
+ *  - what its levels index: 12 bits of page offset and 9 per level, 48
+ *    with four levels, 57 with five.  An entry for a frame beyond would
+ *    be indexed modulo the top level and alias a low frame;
+ *  - the CPU's physical address width, CPUID Fn8000_0008 EAX[7:0]: a
+ *    guest cannot form a larger address, as its page tables and CR3
+ *    reserve the bits above it (APM vol. 2, 5.3 and 5.4).  CPUID's own
+ *    value, as Linux KVM takes it: the kernel lowers x86_phys_bits for
+ *    memory encryption, which narrows host addresses, not guest ones;
+ *  - GuestPhysAddrSize, EAX[23:16], when the CPU gives it (nonzero): the
+ *    largest guest address it supports with nested paging.
+ */
+unsigned int kvmm_tdp_gpa_bits(void)
+{
+	unsigned int bits = PAGE_SHIFT + 9 * tdp_levels();
+	unsigned int phys = boot_cpu_data.x86_phys_bits, guest = 0;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008) {
+		u32 eax = cpuid_eax(0x80000008);
+
+		phys = eax & 0xff;
+		guest = (eax >> 16) & 0xff;
+	}
+	bits = min(bits, phys);
+	if (guest)
+		bits = min(bits, guest);
+	return bits;
+}
+
+/* The first guest frame the VM's table cannot map. */
+u64 kvmm_tdp_gfn_end(struct kvmm_vm *vm)
+{
+	return vm->arch.tdp.gfn_end;
+}
+
 int kvmm_tdp_init(struct kvmm_vm *vm)
 {
 	struct page *root;
 
-	vm->arch.tdp.levels = pgtable_l5_enabled() ? 5 : 4;
+	vm->arch.tdp.levels = tdp_levels();
+	vm->arch.tdp.gfn_end = 1ULL << (kvmm_tdp_gpa_bits() - PAGE_SHIFT);
 	/*
 	 * The root exists from the start: hardware must never walk a
 	 * nested CR3 of 0, which would be host physical page 0.
@@ -283,6 +327,9 @@ bool kvmm_x86_age_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end,
 				   bool clear)
 {
 	lockdep_assert_held(&vm->mmu_lock);
+	end = min(end, vm->arch.tdp.gfn_end);
+	if (start >= end)
+		return false;
 	return tdp_age(vm->arch.tdp.root, vm->arch.tdp.levels, 0, start, end,
 		       clear);
 }
@@ -303,6 +350,10 @@ void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm)
 bool kvmm_x86_zap_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end)
 {
 	lockdep_assert_held(&vm->mmu_lock);
+	/* Nothing is mapped beyond the reach (kvmm_tdp_fault()). */
+	end = min(end, vm->arch.tdp.gfn_end);
+	if (start >= end)
+		return false;
 	return tdp_zap(vm, vm->arch.tdp.root, vm->arch.tdp.levels, 0, start,
 		       end);
 }
@@ -404,6 +455,15 @@ int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 	bool writable, huge_slot;
 	u64 gfn = gpa >> PAGE_SHIFT, frames;
 	int idx, r, level;
+
+	/*
+	 * Beyond the reach no slot can exist (kvmm_vm_set_memory_region())
+	 * and an entry would alias a low frame: MMIO, never a mapping.  A
+	 * guest forms such an address only if userspace showed it a wider
+	 * MAXPHYADDR than KVM_GET_SUPPORTED_CPUID offers.
+	 */
+	if (gfn >= vm->arch.tdp.gfn_end)
+		return 0;
 
 	r = tdp_cache_topup(cache);
 	if (r)

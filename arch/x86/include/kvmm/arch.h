@@ -21,6 +21,11 @@ struct kvmm_tdp {
 	unsigned long nr_pages;	/* table pages in use, for the leak check */
 	int levels;		/* 4 or 5 */
 	/*
+	 * Guest frames from here on cannot be mapped (the reach, see
+	 * kvmm_tdp_gpa_bits()): no slot goes there, no fault maps there.
+	 */
+	u64 gfn_end;
+	/*
 	 * Leaves present, [0] 4 KiB and [1] 2 MiB: KVM's pages_4k and
 	 * pages_2m in debugfs.  Written under mmu_lock.
 	 */

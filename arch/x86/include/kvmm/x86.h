@@ -154,6 +154,8 @@ void kvmm_uret_msr_set(int slot, u64 value);
 
 /* arch/x86/mmu/tdp.c */
 int kvmm_tdp_init(struct kvmm_vm *vm);
+unsigned int kvmm_tdp_gpa_bits(void);
+u64 kvmm_tdp_gfn_end(struct kvmm_vm *vm);
 void kvmm_mmu_cache_free(struct kvmm_mmu_cache *c);
 int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write);
 u64 kvmm_tdp_root_pa(struct kvmm_vm *vm);

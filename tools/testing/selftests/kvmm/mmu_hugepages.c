@@ -18,7 +18,13 @@
  *  - hugetlbfs: MAP_HUGETLB memory from pages the test reserves in
  *    /proc/sys/vm/nr_hugepages (restored at exit); pages_2m grows;
  *  - a slot whose host address is 4 KiB off the 2-MiB alignment of its
- *    guest address, over THP-backed memory: data intact, no 2-MiB leaf.
+ *    guest address, over THP-backed memory: data intact, no 2-MiB leaf;
+ *  - slots that end inside a huge page (1 MiB, and 2 MiB + 4 KiB), over
+ *    THP-backed memory with data beyond their end: no 2-MiB leaf for the
+ *    partial 2 MiB (pages_2m does not grow, resp. grows by at most the
+ *    one whole 2 MiB), and a read just past the end exits as
+ *    KVM_EXIT_MMIO at that address: a leaf that ran past the slot would
+ *    hand the guest the host memory behind it instead.
  * A part the host cannot set up (no THP, no huge pages to reserve) is
  * skipped with the reason.  Hosts without NPT/EPT skip the whole test.
  */
@@ -38,11 +44,16 @@
 #define THP_SLOT	1
 #define HUGETLB_SLOT	2
 #define MISALIGNED_SLOT	3
+#define SHORT_GPA	0x58000000ul
+#define SHORT_SLOT	4
 /* A page inside the first huge page of the THP region, not its first. */
 #define DONTNEED_PAGE	5
 #define NO_ZERO_PAGE	(~0ull)
 
-#define NR_TESTS	10
+#define NR_TESTS	14
+
+/* What userspace answers the guest's read past a slot's end with. */
+#define MMIO_MARK	0x4d4d494f2d6d6d69ull
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25	/* Linux 6.1 */
@@ -56,6 +67,7 @@ enum guest_op {
 	OP_NONE,
 	OP_CHECK,	/* compare every page with the pattern */
 	OP_WRITE,	/* write the pattern */
+	OP_PROBE,	/* read the first word at gpa, report it */
 };
 
 /* What the guest does next; written by the host before each run. */
@@ -90,7 +102,9 @@ static void guest_code(void)
 		uint64_t seed = c->seed, zero = c->zero_page;
 		uint64_t i, bad = 0, first = NO_ZERO_PAGE, got = 0;
 
-		for (i = 0; i < n && op != OP_NONE; i++) {
+		if (op == OP_PROBE)
+			got = *(volatile uint64_t *)gpa;
+		for (i = 0; i < n && op != OP_NONE && op != OP_PROBE; i++) {
 			volatile uint64_t *p =
 				(volatile uint64_t *)(gpa + i * PAGE_SIZE);
 			uint64_t w0 = i == zero ? 0 : pattern(seed, i, 0);
@@ -114,12 +128,13 @@ struct guest_result {
 	uint64_t bad, first, got;
 };
 
-static struct guest_result guest_op(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
-				    enum guest_op op, uint64_t gpa,
-				    uint64_t seed, uint64_t zero_page)
+static struct guest_result guest_op_n(struct kvm_vm *vm,
+				      struct kvm_vcpu *vcpu, enum guest_op op,
+				      uint64_t gpa, uint64_t npages,
+				      uint64_t seed, uint64_t zero_page)
 {
 	struct guest_cmd c = {
-		.op = op, .gpa = gpa, .npages = REGION_PAGES, .seed = seed,
+		.op = op, .gpa = gpa, .npages = npages, .seed = seed,
 		.zero_page = zero_page,
 	};
 	struct guest_result r;
@@ -137,6 +152,52 @@ static struct guest_result guest_op(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
 			(unsigned long long)r.first,
 			(unsigned long long)r.got);
 	return r;
+}
+
+static struct guest_result guest_op(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				    enum guest_op op, uint64_t gpa,
+				    uint64_t seed, uint64_t zero_page)
+{
+	return guest_op_n(vm, vcpu, op, gpa, REGION_PAGES, seed, zero_page);
+}
+
+/*
+ * The guest reads 8 bytes at @gpa, outside every slot: true when that
+ * exits as an MMIO read of @gpa and the guest gets what userspace answered.
+ */
+static bool guest_probe_is_mmio(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				uint64_t gpa)
+{
+	struct guest_cmd c = { .op = OP_PROBE, .gpa = gpa };
+	struct kvm_run *run = vcpu->run;
+	struct ucall uc;
+	bool ok;
+
+	write_guest_global(vm, cmd, c);
+	vcpu_run(vcpu);
+	if (get_ucall(vcpu, &uc) == UCALL_SYNC) {
+		pr_info("the guest read %#llx at GPA %#lx without an exit",
+			(unsigned long long)uc.args[3], (unsigned long)gpa);
+		return false;
+	}
+	ok = run->exit_reason == KVM_EXIT_MMIO && !run->mmio.is_write &&
+	     run->mmio.phys_addr == gpa && run->mmio.len == 8;
+	if (!ok) {
+		pr_info("read at GPA %#lx: exit %s, mmio addr %#llx len %u write %u",
+			(unsigned long)gpa, exit_reason_str(run->exit_reason),
+			(unsigned long long)run->mmio.phys_addr,
+			run->mmio.len, run->mmio.is_write);
+		return false;
+	}
+	memcpy(run->mmio.data, &(uint64_t){ MMIO_MARK }, 8);
+	TEST_ASSERT(vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC,
+		    "expected a sync after the MMIO read");
+	if (uc.args[3] != MMIO_MARK) {
+		pr_info("the guest read %#llx, not the MMIO answer",
+			(unsigned long long)uc.args[3]);
+		return false;
+	}
+	return true;
 }
 
 static void host_write(void *mem, uint64_t seed)
@@ -510,6 +571,88 @@ static void test_misaligned(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	munmap(base, span);
 }
 
+/*
+ * A slot of @npages over THP-backed @mem (the host wrote seed 6 to all of
+ * REGION_SIZE, so there is data past the slot's end): the guest reads the
+ * slot, then the 8 bytes just past its end.  pages_2m may grow by
+ * @max_2m, the whole aligned 2 MiB the slot has, and no more.
+ */
+static void check_short_slot(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+			     uint8_t *mem, uint64_t npages,
+			     unsigned long long max_2m,
+			     const char *name_2m, const char *name_mmio)
+{
+	uint64_t end = SHORT_GPA + npages * PAGE_SIZE;
+	struct leaf_counts before, after;
+	struct guest_result g;
+	long long d2;
+	bool mmio;
+
+	vm_set_user_memory_region(vm, SHORT_SLOT, 0, SHORT_GPA,
+				  npages * PAGE_SIZE, mem);
+	guest_op(vm, vcpu, OP_NONE, 0, 0, NO_ZERO_PAGE);
+	before = leaf_counts(vm);
+	g = guest_op_n(vm, vcpu, OP_CHECK, SHORT_GPA, npages, 6, NO_ZERO_PAGE);
+	mmio = guest_probe_is_mmio(vm, vcpu, end);
+	after = leaf_counts(vm);
+	vm_set_user_memory_region(vm, SHORT_SLOT, 0, SHORT_GPA, 0, mem);
+
+	if (!before.ok || !after.ok) {
+		if (test_mode() == TEST_MODE_UNSET)
+			ksft_test_result_skip(name_2m, "no pages_2m in debugfs");
+		else
+			ksft_test_result_fail("%s", name_2m);
+	} else {
+		d2 = after.m2 - before.m2;
+		pr_info("%s: pages_4k %+lld, pages_2m %+lld (at most %llu)",
+			name_2m, (long long)(after.k4 - before.k4), d2, max_2m);
+		ksft_test_result(!g.bad && d2 <= (long long)max_2m, "%s",
+				 name_2m);
+	}
+	ksft_test_result(mmio, "%s", name_mmio);
+}
+
+/*
+ * Slots that end inside a huge page the host has: the part of the huge
+ * page past the slot's end is host memory the guest must never reach.
+ */
+static void test_slot_end(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
+	static const char *const names[] = {
+		"slot_1m_no_2m_leaf", "slot_1m_read_past_end_is_mmio",
+		"slot_2m_4k_no_2m_leaf_past_end",
+		"slot_2m_4k_read_past_end_is_mmio",
+	};
+	uint8_t *mem = mmap_aligned(REGION_SIZE, 0);
+	char why[128];
+	long kib;
+
+	if (madvise(mem, REGION_SIZE, MADV_HUGEPAGE)) {
+		snprintf(why, sizeof(why), "madvise(MADV_HUGEPAGE): %s",
+			 errno_name(errno));
+		skip_results(names, 4, why);
+		munmap(mem, REGION_SIZE);
+		return;
+	}
+	host_write(mem, 6);
+	kib = anon_huge_kib(mem);
+	if (kib < (long)(REGION_SIZE >> 10)) {
+		snprintf(why, sizeof(why),
+			 "the host backs the region with %ld kB of THP, not %lu",
+			 kib, REGION_SIZE >> 10);
+		skip_results(names, 4, why);
+		munmap(mem, REGION_SIZE);
+		return;
+	}
+	/* Half a huge page: no whole aligned 2 MiB in the slot. */
+	check_short_slot(vm, vcpu, mem, (1ul << 20) / PAGE_SIZE, 0,
+			 names[0], names[1]);
+	/* One whole 2 MiB, then one page of the next huge page. */
+	check_short_slot(vm, vcpu, mem, HUGE_SIZE / PAGE_SIZE + 1, 1,
+			 names[2], names[3]);
+	munmap(mem, REGION_SIZE);
+}
+
 /* Is there a second-level table (NPT/EPT) for 2-MiB leaves to go into? */
 static const char *no_tdp_reason(void)
 {
@@ -555,6 +698,7 @@ int main(void)
 	test_thp(vm, vcpu);
 	test_hugetlb(vm, vcpu);
 	test_misaligned(vm, vcpu);
+	test_slot_end(vm, vcpu);
 
 	kvm_vm_free(vm);
 	ksft_finished();

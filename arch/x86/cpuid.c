@@ -125,14 +125,25 @@ bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f)
 }
 
 /*
- * Physical-address bits the guest's CPUID says are reserved: those at and
- * above its MAXPHYADDR (0x80000008 EAX[7:0]), which is 36 when the table
- * has no such leaf (SDM 3A 4.1.4; KVM's default too).
+ * MAXPHYADDR as the guest's CPUID says (leaf 0x80000008 EAX[7:0]; 36
+ * without the leaf, SDM 3A 4.1.4, as KVM's default), for the walker and
+ * the state checks.
  */
+u8 kvmm_x86_guest_maxphyaddr(struct kvmm_vcpu *vcpu)
+{
+	u32 eax, ebx, ecx, edx;
+
+	kvmm_x86_cpuid(vcpu, 0x80000000, 0, &eax, &ebx, &ecx, &edx);
+	if (eax < 0x80000008)
+		return 36;
+	kvmm_x86_cpuid(vcpu, 0x80000008, 0, &eax, &ebx, &ecx, &edx);
+	return (eax & 0xff) ? eax & 0xff : 36;
+}
+
+/* Physical-address bits the guest's CPUID says are reserved. */
 u64 kvmm_x86_guest_rsvd_gpa_bits(struct kvmm_vcpu *vcpu)
 {
-	const struct kvm_cpuid_entry2 *e = kvmm_cpuid_find(vcpu, 0x80000008, 0);
-	unsigned int bits = e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+	u8 bits = kvmm_x86_guest_maxphyaddr(vcpu);
 
 	return bits >= 64 ? 0 : GENMASK_ULL(63, bits);
 }

@@ -73,21 +73,6 @@ static u32 kvmm_x86_guest_pkru(struct kvmm_vcpu *vcpu)
 }
 
 /*
- * MAXPHYADDR as the guest's CPUID says (leaf 0x80000008 EAX[7:0]; 36
- * without the leaf, SDM 3A 4.1.4), as KVM's walker uses it.
- */
-static u8 kvmm_x86_guest_maxphyaddr(struct kvmm_vcpu *vcpu)
-{
-	u32 eax, ebx, ecx, edx;
-
-	kvmm_x86_cpuid(vcpu, 0x80000000, 0, &eax, &ebx, &ecx, &edx);
-	if (eax < 0x80000008)
-		return 36;
-	kvmm_x86_cpuid(vcpu, 0x80000008, 0, &eax, &ebx, &ecx, &edx);
-	return (eax & 0xff) ? eax & 0xff : 36;
-}
-
-/*
  * The walker's view of the vCPU's current paging state (caches the
  * control registers).  Callers hold vm->srcu or let kvmm_read_guest()
  * take it.

@@ -126,6 +126,7 @@ enum kvmm_guest_feature {
 };
 bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f);
 bool kvmm_x86_guest_is_intel(struct kvmm_vcpu *vcpu);
+u8 kvmm_x86_guest_maxphyaddr(struct kvmm_vcpu *vcpu);
 u64 kvmm_x86_guest_rsvd_gpa_bits(struct kvmm_vcpu *vcpu);
 long kvmm_x86_set_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_cpuid2(struct kvmm_vcpu *vcpu, void __user *arg);

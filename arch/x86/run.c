@@ -30,7 +30,11 @@ static void kvmm_kick_nop(void *unused)
 
 /*
  * Make every vCPU of @vm that is in the guest exit (and see new
- * requests, such as a TLB generation bump) before returning.
+ * requests, such as a TLB generation bump) before returning.  Callable
+ * without vm->lock from anything that keeps the VM alive (a reference,
+ * or the MMU notifier, which the VM unregisters before freeing vCPUs): a
+ * vCPU found in vm->vcpus lives until the VM is destroyed (virt/vcpu.c
+ * publishes only vCPUs whose creation can no longer fail).
  */
 void kvmm_vcpu_kick_all(struct kvmm_vm *vm)
 {

@@ -88,7 +88,7 @@ static long kvmm_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	const struct kvmm_ioctl_desc *d;
 	long r;
 
-	if (vcpu->vm->mm != current->mm)
+	if (vcpu->vm->mm != current->mm || kvmm_vm_is_dead(vcpu->vm))
 		return -EIO;
 
 	r = kvmm_ioctl_dispatch(kvmm_vcpu_ioctls,

@@ -84,9 +84,19 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	}
 	vcpu->cpu = smp_processor_id();
 
-	/* Pairs with the barrier in kvmm_x86_flush_remote_tlbs(). */
+	/*
+	 * Pairs with the barriers in kvmm_x86_flush_remote_tlbs() and
+	 * kvmm_vm_dead(): either they see KVMM_IN_GUEST and kick, or this
+	 * vCPU sees their change below.
+	 */
 	WRITE_ONCE(vcpu->mode, KVMM_IN_GUEST);
 	smp_mb();
+	if (unlikely(kvmm_vm_is_dead(vm))) {
+		WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		return -EIO;
+	}
 	if (signal_pending(current) || need_resched()) {
 		WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
 		local_irq_enable();

@@ -18,7 +18,7 @@
 # selftests, e.g. "irq_injection hostile"), KVMM_EMU_LOCK (lock file that
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
-# KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS (passed to fuzz_ioctls).
+# KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE (fuzz_ioctls).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -106,6 +106,8 @@ boot_host() {
 	export KVMM_FUZZ_SECONDS="${KVMM_FUZZ_SECONDS:-}"
 	export KVMM_FUZZ_FIRST_ROUND="${KVMM_FUZZ_FIRST_ROUND:-}"
 	export KVMM_FUZZ_ROUNDS="${KVMM_FUZZ_ROUNDS:-}"
+	export KVMM_FUZZ_MODES="${KVMM_FUZZ_MODES:-}"
+	export KVMM_FUZZ_TCG_SAFE="${KVMM_FUZZ_TCG_SAFE:-}"
 	ENV
 	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
 		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \

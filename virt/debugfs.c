@@ -9,6 +9,10 @@
  *   <pid>-<fd>/vcpu<id>/
  *                 one directory per vCPU with its counters (struct
  *                 kvmm_vcpu_stat), one file each, read-only
+ *   <pid>-<fd>/vm_dead
+ *                 0 or 1; writing 1 marks the VM dead as an internal
+ *                 inconsistency would (kvmm_vm_dead()), for tests of the
+ *                 dead-VM model.  Root only, like all of debugfs.
  *
  * debugfs may be absent or locked down; kvmm works without it.
  */
@@ -49,6 +53,26 @@ void kvmm_debugfs_exit(void)
 	kvmm_debugfs_dir = NULL;
 }
 
+static int kvmm_vm_dead_get(void *data, u64 *val)
+{
+	*val = kvmm_vm_is_dead(data);
+	return 0;
+}
+
+static int kvmm_vm_dead_set(void *data, u64 val)
+{
+	struct kvmm_vm *vm = data;
+
+	/* Death is final. */
+	if (val != 1)
+		return -EINVAL;
+	pr_info("kvmm: VM %llu marked dead through debugfs\n", vm->serial);
+	kvmm_vm_dead(vm);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kvmm_vm_dead_fops, kvmm_vm_dead_get,
+			 kvmm_vm_dead_set, "%llu\n");
+
 /*
  * Give a new VM, about to be installed as @fd, its directory.  A VM whose
  * fd was closed but which lives on (vCPU fds open) may still hold the
@@ -74,6 +98,8 @@ void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd)
 	if (IS_ERR_OR_NULL(dir))
 		return;
 	vm->debugfs_dir = dir;
+	debugfs_create_file_unsafe("vm_dead", 0600, dir, vm,
+				   &kvmm_vm_dead_fops);
 	kvmm_x86_vm_debugfs_init(vm, dir);
 }
 

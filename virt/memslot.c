@@ -208,8 +208,8 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 	r = kvmm_slot_insert(vm, new);
 	if (r) {
 		if (kvmm_slot_insert(vm, old))
-			kvmm_internal_error("memslot %u lost on failed move\n",
-					    old->id);
+			kvmm_vm_bug(vm, "memslot %u lost on failed move\n",
+				    old->id);
 		goto out_free;
 	}
 	xa_store(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);

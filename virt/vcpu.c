@@ -88,7 +88,7 @@ static long kvmm_vcpu_ioctl(struct file *filp, unsigned int cmd,
 	const struct kvmm_ioctl_desc *d;
 	long r;
 
-	if (vcpu->vm->mm != current->mm)
+	if (vcpu->vm->mm != current->mm || kvmm_vm_is_dead(vcpu->vm))
 		return -EIO;
 
 	r = kvmm_ioctl_dispatch(kvmm_vcpu_ioctls,
@@ -164,9 +164,24 @@ static struct kvmm_vcpu *kvmm_vcpu_by_id(struct kvmm_vm *vm, u32 id)
 	return NULL;
 }
 
+/*
+ * Publishing a vCPU.  Once it is in vm->vcpus, other threads find it
+ * without taking vm->lock (kvmm_vcpu_kick_all() from the MMU notifier, a
+ * TLB flush or a dead VM) and may read it at any time until the VM is
+ * destroyed, so it must never be taken out and freed again: that would
+ * need an RCU grace period between the erase and the free, and even then
+ * the kick walks the array without rcu_read_lock().  Every step that can
+ * fail therefore comes first: the index is reserved (a reserved entry is
+ * NULL to lookups and walks, and storing into it allocates nothing), the
+ * fd number and the file are obtained, and only then is the vCPU stored
+ * and the fd installed, neither of which can fail.  Linux's KVM gets the
+ * same effect by counting a vCPU in online_vcpus, which bounds its
+ * walks, only after its fd exists.
+ */
 int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id)
 {
 	struct kvmm_vcpu *vcpu;
+	struct file *file;
 	char name[24];
 	u32 index;
 	int r, fd;
@@ -205,26 +220,37 @@ int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id)
 		r = -EEXIST;
 		goto out_unlock;
 	}
-	r = xa_alloc(&vm->vcpus, &index, vcpu, xa_limit_32b, GFP_KERNEL);
+	/* NULL reserves the index: walks and lookups skip it. */
+	r = xa_alloc(&vm->vcpus, &index, NULL, xa_limit_32b,
+		     GFP_KERNEL_ACCOUNT);
 	if (r)
 		goto out_unlock;
 	vcpu->index = index;
 
-	kvmm_vm_get(vm);
-	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
-	fd = anon_inode_getfd(name, &kvmm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
-		xa_erase(&vm->vcpus, index);
-		/* Not the last reference: the VM fd is still open. */
-		refcount_dec(&vm->refs);
-		goto out_unlock;
+		goto out_release;
 	}
+	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
+	file = anon_inode_getfile(name, &kvmm_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		put_unused_fd(fd);
+		goto out_release;
+	}
+
+	/* Nothing fails from here on: publish the vCPU, then its fd. */
+	kvmm_vm_get(vm);		/* the file's reference */
+	xa_store(&vm->vcpus, index, vcpu, 0);
 	atomic_inc(&vm->nr_vcpus);
 	kvmm_debugfs_vcpu_init(vcpu);
 	mutex_unlock(&vm->lock);
+	fd_install(fd, file);
 	return fd;
 
+out_release:
+	xa_release(&vm->vcpus, index);
 out_unlock:
 	mutex_unlock(&vm->lock);
 	kvmm_x86_vcpu_destroy(vcpu);

@@ -51,6 +51,21 @@ void kvmm_vm_put(struct kvmm_vm *vm)
 		kvmm_vm_destroy(vm);
 }
 
+/*
+ * Mark @vm dead (KVM's kvm_vm_dead()): every later VM and vCPU ioctl gets
+ * -EIO, and vCPUs now in the guest are kicked out; the run loop checks
+ * the flag after announcing KVMM_IN_GUEST, so none enters again.  The VM
+ * is freed as usual once its fds are closed.  Not with interrupts off:
+ * the kick waits for its IPIs.
+ */
+void kvmm_vm_dead(struct kvmm_vm *vm)
+{
+	WRITE_ONCE(vm->dead, true);
+	/* Pairs with the barrier between mode and the check in run.c. */
+	smp_mb();
+	kvmm_vcpu_kick_all(vm);
+}
+
 struct mutex *kvmm_vm_file_lock(struct file *filp)
 {
 	struct kvmm_vm *vm = filp->private_data;
@@ -107,7 +122,7 @@ static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,
 {
 	struct kvmm_vm *vm = filp->private_data;
 
-	if (vm->mm != current->mm)
+	if (vm->mm != current->mm || kvmm_vm_is_dead(vm))
 		return -EIO;
 	/* KVM answers -ENOTTY to a VM ioctl it does not know (x86). */
 	return kvmm_ioctl_dispatch(kvmm_vm_ioctls, ARRAY_SIZE(kvmm_vm_ioctls),

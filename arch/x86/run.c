@@ -30,7 +30,11 @@ static void kvmm_kick_nop(void *unused)
 
 /*
  * Make every vCPU of @vm that is in the guest exit (and see new
- * requests, such as a TLB generation bump) before returning.
+ * requests, such as a TLB generation bump) before returning.  Callable
+ * without vm->lock from anything that keeps the VM alive (a reference,
+ * or the MMU notifier, which the VM unregisters before freeing vCPUs): a
+ * vCPU found in vm->vcpus lives until the VM is destroyed (virt/vcpu.c
+ * publishes only vCPUs whose creation can no longer fail).
  */
 void kvmm_vcpu_kick_all(struct kvmm_vm *vm)
 {
@@ -100,9 +104,19 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	}
 	kvmm_x86_tlb_on_entry(vcpu, smp_processor_id());
 
-	/* Pairs with the barrier in kvmm_x86_flush_remote_tlbs(). */
+	/*
+	 * Pairs with the barriers in kvmm_x86_flush_remote_tlbs() and
+	 * kvmm_vm_dead(): either they see KVMM_IN_GUEST and kick, or this
+	 * vCPU sees their change below.
+	 */
 	WRITE_ONCE(vcpu->mode, KVMM_IN_GUEST);
 	smp_mb();
+	if (unlikely(kvmm_vm_is_dead(vm))) {
+		WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
+		local_irq_enable();
+		preempt_enable();
+		return -EIO;
+	}
 	if (signal_pending(current) || need_resched()) {
 		WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
 		local_irq_enable();

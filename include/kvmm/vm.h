@@ -23,6 +23,7 @@
 #include <linux/xarray.h>
 
 #include <kvmm/arch.h>
+#include <kvmm/kvmm.h>
 
 /* Limits: the same numbers Linux's KVM reports on x86. */
 #define KVMM_MAX_VCPUS		1024
@@ -91,6 +92,14 @@ struct kvmm_vm {
 
 	struct dentry *debugfs_dir;	/* kvmm/<pid>-<fd>/, or NULL */
 
+	/*
+	 * Set once, never cleared, by kvmm_vm_dead(): kvmm found the VM
+	 * inconsistent.  Every later ioctl on the VM and its vCPUs fails
+	 * with -EIO and no vCPU enters the guest again (Documentation/
+	 * design.rst, "Dead VMs").
+	 */
+	bool dead;
+
 	struct xarray vcpus;		/* index: creation order */
 	atomic_t nr_vcpus;
 	unsigned int created_vcpus;	/* under lock, incl. half-built */
@@ -143,6 +152,26 @@ struct kvmm_vcpu {
 long kvmm_dev_create_vm(unsigned long type);
 void kvmm_vm_get(struct kvmm_vm *vm);
 void kvmm_vm_put(struct kvmm_vm *vm);
+void kvmm_vm_dead(struct kvmm_vm *vm);
+
+static inline bool kvmm_vm_is_dead(const struct kvmm_vm *vm)
+{
+	return READ_ONCE(vm->dead);
+}
+
+/*
+ * kvmm broke an invariant of a live VM (KVM's KVM_BUG_ON): log it as an
+ * internal error and mark the VM dead, which keeps the host running and
+ * the VM's memory untouched from then on.  For conditions that cannot
+ * happen unless kvmm is wrong, never for anything userspace or the guest
+ * can cause by themselves.
+ */
+#define kvmm_vm_bug(vm, fmt, ...)					\
+do {									\
+	kvmm_internal_error("VM %llu: " fmt, (vm)->serial,		\
+			    ##__VA_ARGS__);				\
+	kvmm_vm_dead(vm);						\
+} while (0)
 
 /* virt/vcpu.c */
 int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id);

@@ -17,7 +17,8 @@
 # KVMM_JOBS (hosts booted at once, default 1), KVMM_TESTS (run only these
 # selftests, e.g. "irq_injection hostile"), KVMM_EMU_LOCK (lock file that
 # keeps emulators of several check.sh runs from overlapping; default
-# /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1).
+# /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
+# KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE (fuzz_ioctls).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
 	--ref) mode=ref ;;
 	--run) run=1 ;;
 	--bench) bench=1 ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "check: unknown option $1" >&2; exit 2 ;;
 	*) configs+=("$1") ;;
 	esac
@@ -101,6 +102,12 @@ boot_host() {
 	export KVMM_RUN_DEMO=$run
 	export KVMM_RUN_BENCH=$bench
 	export KVMM_TESTS="${KVMM_TESTS:-}"
+	export KVMM_FUZZ_SEED="${KVMM_FUZZ_SEED:-}"
+	export KVMM_FUZZ_SECONDS="${KVMM_FUZZ_SECONDS:-}"
+	export KVMM_FUZZ_FIRST_ROUND="${KVMM_FUZZ_FIRST_ROUND:-}"
+	export KVMM_FUZZ_ROUNDS="${KVMM_FUZZ_ROUNDS:-}"
+	export KVMM_FUZZ_MODES="${KVMM_FUZZ_MODES:-}"
+	export KVMM_FUZZ_TCG_SAFE="${KVMM_FUZZ_TCG_SAFE:-}"
 	ENV
 	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
 		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \

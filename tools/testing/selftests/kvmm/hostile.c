@@ -144,6 +144,29 @@ static void runners_kick_and_join(struct runner *r, unsigned int n)
 		pthread_join(r[i].thread, NULL);
 }
 
+/*
+ * One KVM_RUN that must return by itself within @ms: on another thread, so
+ * a run that does not (a guest left spinning by a bug) is reported and
+ * kicked out with a signal instead of holding the test until the host's
+ * timeout.  Returns whether it returned by itself; *@ret and *@err are
+ * KVM_RUN's result either way.
+ */
+static bool run_bounded(struct kvm_vcpu *vcpu, unsigned int ms, int *ret,
+			int *err, const char *when)
+{
+	struct runner r;
+	bool returned;
+
+	runner_start(&r, vcpu->fd);
+	returned = runner_wait(&r, ms);
+	if (!returned)
+		pr_info("%s: KVM_RUN still running after %u ms", when, ms);
+	runners_kick_and_join(&r, 1);
+	*ret = r.ret;
+	*err = r.err;
+	return returned;
+}
+
 /* Wait until the guest's spin counter moves past @from. */
 static bool wait_spinning(volatile uint64_t *spins, uint64_t from)
 {
@@ -462,7 +485,7 @@ static void test_munmap_while_running(void)
 	struct ucall uc;
 	struct runner r;
 	void *again;
-	int ret;
+	int ret, err;
 	bool ok;
 
 	vcpu_args_set(vcpu, 1, (uint64_t)SLOT_GPA);
@@ -479,17 +502,29 @@ static void test_munmap_while_running(void)
 	     ok;
 	ksft_test_result(ok, "munmap_while_running_efault");
 
-	ret = _vcpu_run(vcpu);
-	ok = unmapped_read_reported(vcpu, ret, errno, "on the unmapped slot");
+	/*
+	 * Bounded like the first run: if the mapping was not taken away, the
+	 * guest spins on the old page and only a signal ends KVM_RUN.
+	 */
+	ok = run_bounded(vcpu, 2000, &ret, &err, "on the unmapped slot");
+	ok = unmapped_read_reported(vcpu, ret, err, "on the unmapped slot") &&
+	     ok;
 
 	/* Memory back at the same address: the guest reads the new page. */
 	again = mmap(mem, PAGE_SIZE, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	TEST_ASSERT(again == mem, "mmap(MAP_FIXED) failed");
 	mem[0] = 0x77;
-	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
-	ok = ok && uc.args[0] == 2 && uc.args[1] == 0x77;
-	vcpu_run_expect_done(vcpu);
+	if (run_bounded(vcpu, 2000, &ret, &err, "after the remap") &&
+	    !ret && get_ucall(vcpu, &uc) == UCALL_SYNC) {
+		ok = ok && uc.args[0] == 2 && uc.args[1] == 0x77;
+		vcpu_run_expect_done(vcpu);
+	} else {
+		pr_info("after the remap: KVM_RUN %d %s, exit %s, expected GUEST_SYNC(2)",
+			ret, ret ? errno_name(err) : "",
+			exit_reason_str(vcpu->run->exit_reason));
+		ok = false;
+	}
 	kvm_vm_free(vm);
 	ksft_test_result(ok, "kvm_run_unmapped_efault_then_remap");
 }

@@ -73,7 +73,7 @@ emu_passed=0 emu_failed=0
 if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
 	if make -s -C "$top/tools/testing/emulate" >"$top/build/emulate.log" 2>&1; then
 		emu_passed=1
-		say "emulator unit tests: $(grep -E 'passed' "$top/build/emulate.log" | tail -n 1)"
+		say "emulator unit tests: $(grep -E 'passed' "$top/build/emulate.log" | paste -sd ';' -)"
 	else
 		emu_failed=1
 		say "emulator unit tests failed:"

@@ -18,7 +18,8 @@
 # selftests, e.g. "irq_injection hostile"), KVMM_EMU_LOCK (lock file that
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
-# KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE (fuzz_ioctls).
+# KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE/_RUN
+# (fuzz_ioctls).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
 	--ref) mode=ref ;;
 	--run) run=1 ;;
 	--bench) bench=1 ;;
-	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "check: unknown option $1" >&2; exit 2 ;;
 	*) configs+=("$1") ;;
 	esac
@@ -108,6 +109,7 @@ boot_host() {
 	export KVMM_FUZZ_ROUNDS="${KVMM_FUZZ_ROUNDS:-}"
 	export KVMM_FUZZ_MODES="${KVMM_FUZZ_MODES:-}"
 	export KVMM_FUZZ_TCG_SAFE="${KVMM_FUZZ_TCG_SAFE:-}"
+	export KVMM_FUZZ_RUN="${KVMM_FUZZ_RUN:-}"
 	ENV
 	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
 		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \

@@ -1109,6 +1109,8 @@ int main(int argc, char **argv)
 	cur.seed = seed;
 
 	kvm_fd = _open_kvm_dev_path_or_exit(O_RDWR);
+	/* Where kvmm cannot run guests yet, there are no VMs to fuzz. */
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	run_size = vcpu_mmap_size();
 	supported = kvm_supported_cpuid_copy();
 	{

@@ -35,9 +35,9 @@
 #include <sys/mman.h>
 
 #include "processor.h"
+#include "vcpu_runner.h"
 
 #define SLOT_GPA	0x80000000ull
-#define HANG_MS		10000	/* a thread stuck this long is a hang */
 
 static volatile uint64_t guest_spins;
 
@@ -67,82 +67,7 @@ static void guest_read_slot(uint64_t gpa)
 	GUEST_DONE();
 }
 
-static void sigusr1_handler(int sig)
-{
-	(void)sig;
-}
-
-/* ---- KVM_RUN on another thread ---- */
-
-struct runner {
-	pthread_t thread;
-	int fd;
-	int ret;
-	int err;
-	int done;
-};
-
-static void *runner_fn(void *arg)
-{
-	struct runner *r = arg;
-
-	r->ret = ioctl(r->fd, KVM_RUN, 0);
-	r->err = errno;
-	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static void runner_start(struct runner *r, int fd)
-{
-	memset(r, 0, sizeof(*r));
-	r->fd = fd;
-	TEST_ASSERT(!pthread_create(&r->thread, NULL, runner_fn, r),
-		    "pthread_create failed");
-}
-
-static bool runner_done(struct runner *r)
-{
-	return __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
-}
-
-/* Wait up to @ms for @r to return by itself. */
-static bool runner_wait(struct runner *r, unsigned int ms)
-{
-	uint64_t start = now_ns();
-
-	while (!runner_done(r) && elapsed_s(start) * 1000 < ms)
-		msleep(1);
-	return runner_done(r);
-}
-
-/*
- * Kick every runner still in KVM_RUN with SIGUSR1 until all have returned,
- * then join them.  A runner that never returns is a hang: that ends the
- * test (its thread cannot be taken back).
- */
-static void runners_kick_and_join(struct runner *r, unsigned int n)
-{
-	uint64_t start = now_ns();
-	unsigned int i, left;
-
-	for (;;) {
-		left = 0;
-		for (i = 0; i < n; i++) {
-			if (runner_done(&r[i]))
-				continue;
-			left++;
-			pthread_kill(r[i].thread, SIGUSR1);
-		}
-		if (!left)
-			break;
-		if (elapsed_s(start) * 1000 > HANG_MS)
-			ksft_exit_fail_msg("%u KVM_RUN thread(s) still running %u ms after the first kick",
-					   left, HANG_MS);
-		msleep(5);
-	}
-	for (i = 0; i < n; i++)
-		pthread_join(r[i].thread, NULL);
-}
+/* ---- KVM_RUN on another thread (vcpu_runner.h) ---- */
 
 /*
  * One KVM_RUN that must return by itself within @ms: on another thread, so
@@ -531,14 +456,10 @@ static void test_munmap_while_running(void)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = sigusr1_handler };
-
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	kvm_vm_free(vm_create_barebones());
-	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
-	sigemptyset(&sa.sa_mask);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction failed");
+	runner_setup_kick();
 
 	ksft_set_plan(6);
 	test_bad_pointers();

@@ -24,8 +24,8 @@
 #include <sys/resource.h>
 
 #include "processor.h"
+#include "vcpu_runner.h"
 
-#define HANG_MS		10000	/* a thread stuck this long is a hang */
 
 static volatile uint64_t guest_spins;
 
@@ -36,59 +36,6 @@ static void guest_spin_forever(void)
 	__asm__ __volatile__("cli");
 	for (;;)
 		guest_spins++;
-}
-
-static void sigusr1_handler(int sig)
-{
-	(void)sig;
-}
-
-struct runner {
-	pthread_t thread;
-	int fd;
-	int ret;
-	int err;
-	int done;
-};
-
-static void *runner_fn(void *arg)
-{
-	struct runner *r = arg;
-
-	r->ret = ioctl(r->fd, KVM_RUN, 0);
-	r->err = errno;
-	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-static bool runner_done(struct runner *r)
-{
-	return __atomic_load_n(&r->done, __ATOMIC_ACQUIRE);
-}
-
-/* Wait up to @ms for @r to return by itself. */
-static bool runner_wait(struct runner *r, unsigned int ms)
-{
-	uint64_t start = now_ns();
-
-	while (!runner_done(r) && elapsed_s(start) * 1000 < ms)
-		msleep(1);
-	return runner_done(r);
-}
-
-/* Signal @r until it returns (a hang ends the test), then join it. */
-static void runner_kick_and_join(struct runner *r)
-{
-	uint64_t start = now_ns();
-
-	while (!runner_done(r)) {
-		if (elapsed_s(start) * 1000 > HANG_MS)
-			ksft_exit_fail_msg("KVM_RUN still running %u ms after the first kick",
-					   HANG_MS);
-		pthread_kill(r->thread, SIGUSR1);
-		msleep(5);
-	}
-	pthread_join(r->thread, NULL);
 }
 
 static bool wait_spinning(volatile uint64_t *spins, uint64_t from)
@@ -188,10 +135,7 @@ static void test_dead_vm(void)
 	vcpu_run_expect_sync(vcpu, 1);
 	vcpu_sregs_get(vcpu, &sregs);
 
-	memset(&r, 0, sizeof(r));
-	r.fd = vcpu->fd;
-	TEST_ASSERT(!pthread_create(&r.thread, NULL, runner_fn, &r),
-		    "pthread_create failed");
+	runner_start(&r, vcpu->fd);
 	TEST_ASSERT(wait_spinning(spins, 0), "the guest never spun");
 	TEST_ASSERT(!vm_debugfs_stat(vm->fd, "vm_dead", &dead) && !dead,
 		    "%s: %llu, expected 0", path, dead);
@@ -202,7 +146,7 @@ static void test_dead_vm(void)
 	ok = runner_wait(&r, 2000);
 	if (!ok)
 		pr_info("KVM_RUN still in the guest 2 s after the VM died");
-	runner_kick_and_join(&r);
+	runners_kick_and_join(&r, 1);
 	pr_info("KVM_RUN across the death: %d %s", r.ret,
 		r.ret ? errno_name(r.err) : "");
 	ksft_test_result(ok && r.ret == -1 && r.err == EIO,
@@ -299,14 +243,10 @@ static void test_vcpu_create_emfile(void)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = sigusr1_handler };
-
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	kvm_vm_free(vm_create_barebones());
-	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
-	sigemptyset(&sa.sa_mask);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction failed");
+	runner_setup_kick();
 
 	ksft_set_plan(5);
 	test_dead_vm();

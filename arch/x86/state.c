@@ -160,7 +160,9 @@ int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *in)
 	a->cr2 = sregs.cr2;
 	a->cr3 = sregs.cr3;
 	a->cr4 = sregs.cr4;
-	a->cr8 = sregs.cr8;
+	/* As kvm_set_cr8(): a CR8 with bits above 3 is not taken. */
+	if (!(sregs.cr8 & ~0xfull))
+		a->cr8 = sregs.cr8;
 	a->efer = sregs.efer;
 	a->apic_base = sregs.apic_base;
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);

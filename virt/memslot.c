@@ -61,8 +61,13 @@ static void kvmm_slot_unpublish(struct kvmm_vm *vm, struct kvmm_memslot *slot)
 {
 	mtree_store_range(&vm->by_gfn, slot->base_gfn,
 			  kvmm_memslot_end_gfn(slot) - 1, NULL, GFP_KERNEL);
-	/* Faults that found the slot are done once SRCU readers are. */
-	synchronize_srcu(&vm->srcu);
+	/*
+	 * Faults that found the slot are done once SRCU readers are.
+	 * Expedited, as KVM waits for memslot changes: the plain wait is
+	 * expedited only when SRCU looks idle, and otherwise takes a
+	 * scheduler tick or more per slot (make bench, "memslots").
+	 */
+	synchronize_srcu_expedited(&vm->srcu);
 	kvmm_x86_zap_gfn_range(vm, slot->base_gfn, kvmm_memslot_end_gfn(slot));
 }
 

@@ -31,6 +31,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 
+#include "host_util.h"
 #include "kvmm_env.h"
 #include "msr_access.h"
 
@@ -376,16 +377,6 @@ static void test_msrs_refused(void)
 }
 
 /* ---- kvmm only: the TLB rule's counters ---- */
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
-		    "sched_setaffinity(cpu %d)", cpu);
-}
 
 struct tlb_counts {
 	unsigned long long cpu, mmu, flushes;

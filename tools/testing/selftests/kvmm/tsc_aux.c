@@ -127,16 +127,6 @@ static uint32_t host_rdtscp(void)
 	return aux;
 }
 
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
-		    "sched_setaffinity(cpu %d)", cpu);
-}
-
 static void unpin(void)
 {
 	cpu_set_t set;

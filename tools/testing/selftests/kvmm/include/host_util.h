@@ -83,6 +83,9 @@ long kernel_tainted(void);
 
 /* A /proc/meminfo field in KiB (e.g. "Slab", "MemFree"), or -errno. */
 long meminfo_kib(const char *field);
+
+/* Run the calling thread on @cpu only (asserts). */
+void pin(int cpu);
 /* sync(2), then write 3 to /proc/sys/vm/drop_caches; 0 or -errno. */
 int drop_caches(void);
 

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,4 +229,14 @@ int host_read_msr(int cpu, uint32_t index, uint64_t *val)
 	r = pread(fd, val, sizeof(*val), index) == sizeof(*val) ? 0 : -EIO;
 	close(fd);
 	return r;
+}
+
+void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set),
+		    "sched_setaffinity(cpu %d)", cpu);
 }

@@ -84,6 +84,12 @@ static long kvmm_dev_get_msrs(struct file *filp, unsigned long arg)
 	return kvmm_x86_get_feature_msrs((void __user *)arg);
 }
 
+static long kvmm_dev_get_mce_cap_supported(struct file *filp,
+					   unsigned long arg)
+{
+	return kvmm_x86_get_mce_cap_supported((void __user *)arg);
+}
+
 /* Locking: none of these touches shared state. */
 static const struct kvmm_ioctl_desc kvmm_dev_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_API_VERSION, kvmm_dev_get_api_version,
@@ -100,6 +106,8 @@ static const struct kvmm_ioctl_desc kvmm_dev_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_MSR_FEATURE_INDEX_LIST,
 		   kvmm_dev_get_msr_feature_index_list, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_GET_MSRS, kvmm_dev_get_msrs, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_X86_GET_MCE_CAP_SUPPORTED,
+		   kvmm_dev_get_mce_cap_supported, KVMM_LOCK_NONE),
 };
 
 static long kvmm_dev_ioctl(struct file *filp, unsigned int cmd,

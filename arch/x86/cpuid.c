@@ -195,7 +195,8 @@ void kvmm_x86_cpuid(struct kvmm_vcpu *vcpu, u32 leaf, u32 subleaf,
  * RDPID; IA32_ARCH_CAPABILITIES, emulated and offered everywhere; PKU
  * where xsave.c switches PKRU).  XSAVE state is offered for x87, SSE, AVX
  * and PKRU (kvmm_supported_xcr0); the APIC bit is reported as KVM does,
- * for a userspace LAPIC.
+ * for a userspace LAPIC.  MCE and MCA stay: mce.c has the banks.  KVM's
+ * paravirtual leaves follow (pv.c).
  */
 struct kvmm_cpuid_mask {
 	u32 leaf, subleaf;
@@ -237,7 +238,8 @@ static const struct kvmm_cpuid_mask kvmm_cpuid_masks[] = {
 long kvmm_x86_get_supported_cpuid(void __user *arg)
 {
 	struct kvm_cpuid2 __user *ucpuid = arg;
-	struct kvm_cpuid_entry2 e[ARRAY_SIZE(kvmm_cpuid_masks)];
+	/* The masked host leaves, then KVM's two paravirtual ones (pv.c). */
+	struct kvm_cpuid_entry2 e[ARRAY_SIZE(kvmm_cpuid_masks) + 2];
 	u32 max_basic, max_ext, n = 0, i;
 	struct kvm_cpuid2 hdr;
 
@@ -305,6 +307,7 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 		}
 		n++;
 	}
+	n += kvmm_x86_pv_cpuid(&e[n]);
 
 	if (hdr.nent < n) {
 		hdr.nent = n;

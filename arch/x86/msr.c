@@ -4,7 +4,8 @@
  *
  * Every guest MSR access exits (the permission map is all ones).  MSRs the
  * backend keeps in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT,
- * TSC) go through the backend's get_msr/set_msr; the rest live here.  An
+ * TSC) go through the backend's get_msr/set_msr; the machine-check MSRs
+ * are mce.c's, KVM's paravirtual ones pv.c's; the rest live here.  An
  * MSR nobody knows raises #GP in the guest and ends KVM_GET/SET_MSRS at
  * that entry, as in KVM.
  *
@@ -21,6 +22,7 @@
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/kvm_para.h>
 
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
@@ -39,8 +41,10 @@ static const u32 kvmm_msrs[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
 	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_IA32_APICBASE,
 	MSR_IA32_MISC_ENABLE, MSR_MTRRcap, MSR_MTRRdefType,
-	MSR_IA32_UCODE_REV, MSR_IA32_MCG_CAP, MSR_IA32_MCG_STATUS,
+	MSR_IA32_UCODE_REV, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 	MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_POLL_CONTROL,
 	MSR_TSC_AUX,		/* only where kvmm_x86_tsc_aux_supported() */
 };
 
@@ -156,6 +160,8 @@ void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu)
 	a->ucode_rev = KVMM_UCODE_REV;
 	a->arch_capabilities = kvmm_arch_capabilities();
 	a->de_cfg = 0;
+	kvmm_x86_pv_vcpu_init(vcpu);
+	kvmm_x86_mce_vcpu_init(vcpu);
 }
 
 /*
@@ -284,6 +290,10 @@ int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 	int slot, r;
 
 	r = kvmm_get_msr_ext(vcpu, index, data, host);
+	if (r == -ENOENT)
+		r = kvmm_x86_pv_get_msr(vcpu, index, data);
+	if (r == -ENOENT)
+		r = kvmm_x86_mce_get_msr(vcpu, index, data, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -312,10 +322,6 @@ int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 	case MSR_IA32_UCODE_REV:
 		*data = a->ucode_rev;
 		return 0;
-	case MSR_IA32_MCG_CAP:
-	case MSR_IA32_MCG_STATUS:
-		*data = 0;
-		return 0;
 	}
 	slot = kvmm_mtrr_slot(index);
 	if (slot >= 0) {
@@ -332,6 +338,10 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 	int slot, r;
 
 	r = kvmm_set_msr_ext(vcpu, index, data, host);
+	if (r == -ENOENT)
+		r = kvmm_x86_pv_set_msr(vcpu, index, data);
+	if (r == -ENOENT)
+		r = kvmm_x86_mce_set_msr(vcpu, index, data, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -380,10 +390,7 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 			a->ucode_rev = data;
 		return 0;
 	case MSR_MTRRcap:
-	case MSR_IA32_MCG_CAP:
 		return host ? 0 : 1;	/* read-only to the guest */
-	case MSR_IA32_MCG_STATUS:
-		return data ? 1 : 0;
 	}
 	slot = kvmm_mtrr_slot(index);
 	if (slot >= 0) {

@@ -234,6 +234,12 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 	}
 
 	for (;;) {
+		/* A shutdown raised outside the guest (KVM_X86_SET_MCE). */
+		if (vcpu->arch.triple_fault) {
+			vcpu->arch.triple_fault = false;
+			r = kvmm_x86_exit_shutdown(vcpu);
+			break;
+		}
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			vcpu->stat.signal_exits++;

@@ -254,6 +254,8 @@ VCPU_ARG_IOCTL(get_xcrs)
 VCPU_ARG_IOCTL(set_xcrs)
 VCPU_ARG_IOCTL(get_xsave)
 VCPU_ARG_IOCTL(set_xsave)
+VCPU_ARG_IOCTL(setup_mce)
+VCPU_ARG_IOCTL(set_mce)
 
 static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_FPU, get_fpu_ioctl, KVMM_LOCK_VCPU),
@@ -279,6 +281,8 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_CPUID2, get_cpuid2, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_MP_STATE, get_mp_state, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_MP_STATE, set_mp_state, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_X86_SETUP_MCE, setup_mce_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_X86_SET_MCE, set_mce_ioctl, KVMM_LOCK_VCPU),
 };
 
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd)

@@ -15,6 +15,9 @@
 
 struct kvmm_vcpu;
 
+/* Machine-check banks a vCPU can have (KVM's KVM_MAX_MCE_BANKS). */
+#define KVMM_MAX_MCE_BANKS	32
+
 /* Second-level (NPT/EPT) page table of a VM: arch/x86/mmu/tdp.c. */
 struct kvmm_tdp {
 	u64 *root;		/* top-level table, from VM creation on */
@@ -39,6 +42,7 @@ struct kvmm_arch_vm {
 	atomic64_t tlb_gen;
 	u64 tss_addr;
 	u64 identity_map_addr;
+	u64 pv_wall_clock;	/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide (pv.c) */
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */
@@ -96,6 +100,20 @@ struct kvmm_arch_vcpu {
 	u64 ucode_rev;
 	u64 arch_capabilities;
 	u64 de_cfg;
+	/* KVM paravirtual MSRs (pv.c). */
+	u64 pv_system_time;	/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	u64 pv_poll_control;	/* MSR_KVM_POLL_CONTROL */
+	/*
+	 * Machine-check architecture (mce.c, SDM 3B 16.3): MCG_CAP as
+	 * KVM_X86_SETUP_MCE set it, and per bank MCi_CTL, MCi_STATUS,
+	 * MCi_ADDR, MCi_MISC in MSR order.
+	 */
+	u64 mcg_cap;
+	u64 mcg_status;
+	u64 mcg_ctl;
+	u64 mce_banks[KVMM_MAX_MCE_BANKS * 4];
+	/* A shutdown to report at the next KVM_RUN (KVM_X86_SET_MCE). */
+	bool triple_fault;
 
 	struct fpu_guest fpu;
 

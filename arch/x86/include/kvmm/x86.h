@@ -145,6 +145,23 @@ long kvmm_x86_get_feature_msrs(void __user *arg);
 void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_tsc_aux_supported(void);
 
+/* arch/x86/mce.c: machine-check banks, KVM_X86_*_MCE. */
+void kvmm_x86_mce_vcpu_init(struct kvmm_vcpu *vcpu);
+long kvmm_x86_get_mce_cap_supported(void __user *arg);
+long kvmm_x86_setup_mce(struct kvmm_vcpu *vcpu, void __user *arg);
+long kvmm_x86_set_mce(struct kvmm_vcpu *vcpu, void __user *arg);
+int kvmm_x86_mce_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
+			 bool host);
+int kvmm_x86_mce_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+			 bool host);
+
+/* arch/x86/pv.c: KVM's paravirtual CPUID leaves and MSRs. */
+struct kvm_cpuid_entry2;
+unsigned int kvmm_x86_pv_cpuid(struct kvm_cpuid_entry2 *e);
+void kvmm_x86_pv_vcpu_init(struct kvmm_vcpu *vcpu);
+int kvmm_x86_pv_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int kvmm_x86_pv_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
+
 /* arch/x86/uret_msr.c: MSRs switched back on return to user mode. */
 int kvmm_uret_msr_add(u32 msr);
 int kvmm_uret_msr_slot(u32 msr);

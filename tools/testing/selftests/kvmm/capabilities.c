@@ -209,6 +209,7 @@ static const struct {
 	IMPLEMENTED(XSAVE, -2),		/* -2: 1 where the host has XSAVE */
 	IMPLEMENTED(XCRS, -2),
 	IMPLEMENTED(GET_MSR_FEATURES, 1),
+	IMPLEMENTED(MCE, 32),
 };
 
 static bool kvmm_runs_guests_here(void)

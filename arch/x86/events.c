@@ -184,6 +184,31 @@ int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu)
 	return 1;
 }
 
+/*
+ * The guest wrote CR8, its task priority (SDM 3A 10.8.6.1; APM 15.21.1),
+ * with @gpr holding the value.  Without an in-kernel LAPIC the TPR is
+ * userspace's: it reads it from kvm_run.cr8 after every exit and writes
+ * it back there before every entry.  A lower TPR may unmask an interrupt
+ * userspace holds back, so that write goes out at once as
+ * KVM_EXIT_SET_TPR; a raise waits for the next exit, as in KVM.
+ * Reserved bits (63:4) set: #GP.
+ */
+int kvmm_x86_exit_cr8_write(struct kvmm_vcpu *vcpu, int gpr,
+			    unsigned long next_rip)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	u64 val = a->regs[gpr], old = a->cr8;
+
+	if (val & ~0xfULL)
+		return kvmm_x86_inject_gp(vcpu);
+	a->cr8 = val;
+	a->rip = next_rip;
+	if (val >= old)
+		return 1;
+	vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
+	return 0;
+}
+
 void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *out)
 {
 	struct kvmm_arch_vcpu *a = &vcpu->arch;

@@ -214,6 +214,15 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 			return r;
 	}
 
+	/*
+	 * The TPR of userspace's LAPIC (api.rst "cr8"): it writes it here
+	 * before every KVM_RUN, as KVM reads it without an in-kernel LAPIC
+	 * (bits above 3 are refused, as kvm_set_cr8() refuses them).
+	 */
+	if (READ_ONCE(run->cr8) & ~0xfULL)
+		return -EINVAL;
+	vcpu->arch.cr8 = READ_ONCE(run->cr8);
+
 	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, true);
 
 	/* Finish what the last exit left to userspace (IN data, MMIO). */

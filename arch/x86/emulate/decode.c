@@ -183,13 +183,16 @@ static const struct op_desc one_byte[256] = {
 /*
  * MOV to/from DRn (0F 21, 0F 23) always has a register operand: the mod
  * bits are ignored (SDM Vol. 2B "MOV - Move to/from Debug Registers"), so
- * no displacement follows and no operand is decoded here.
+ * no displacement follows and no operand is decoded here.  The same holds
+ * for MOV to CRn (0F 22, "MOV - Move to/from Control Registers"), decoded
+ * for the intercepted CR8 write only.
  */
 static const struct op_desc two_byte[256] = {
 	[0x01] = { X86_OP_NONE, 0, 0, D_MODRM | D_MOD3 },	/* group 7 */
 	[0x08] = { X86_OP_INVD },
 	[0x09] = { X86_OP_WBINVD },
 	[0x21] = { X86_OP_MOV_FROM_DR, 0, 0, D_MODRM },
+	[0x22] = { X86_OP_MOV_TO_CR, 0, 0, D_MODRM },
 	[0x23] = { X86_OP_MOV_TO_DR, 0, 0, D_MODRM },
 	[0x30] = { X86_OP_WRMSR },
 	[0x32] = { X86_OP_RDMSR },

@@ -154,6 +154,7 @@ enum x86_op {
 	X86_OP_MOV_FROM_DR,	/* ModRM.reg = DR, ModRM.rm = GPR */
 	X86_OP_MOV_TO_DR,
 	X86_OP_XSETBV,
+	X86_OP_MOV_TO_CR,	/* ModRM.reg (+REX.R) = CR, ModRM.rm = GPR */
 	X86_OP_NR,
 };
 

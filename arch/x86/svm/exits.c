@@ -478,6 +478,38 @@ static int svm_exit_dr(struct kvmm_vcpu *vcpu)
 				(insn.modrm & 7) | ((insn.rex & 1) << 3), next);
 }
 
+/*
+ * MOV to CR8 (APM 15.9: the write intercept of CR8, with the GPR in
+ * EXITINFO1 under decode assists).  Only CR8 writes are intercepted: an
+ * instruction that decodes as another MOV to CR (the guest rewrote it
+ * meanwhile) is left to run natively.  LOCK MOV CR0, AMD's alternative
+ * encoding, is refused by the decoder (#UD): the guest's CPUID does not
+ * offer it (CR8_LEGACY).
+ */
+static int svm_exit_cr8_write(struct kvmm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = vmcb_of(vcpu);
+	u64 info = vmcb->control.exit_info_1;
+	struct x86_insn insn;
+	unsigned long next;
+	int r;
+
+	if (svm_has(SVM_FEAT_DECODE_ASSISTS) && svm_has(SVM_FEAT_NRIPS) &&
+	    (info & SVM_EXITINFO1_MOV_VALID) && vmcb->control.next_rip)
+		return kvmm_x86_exit_cr8_write(vcpu,
+					       info & SVM_EXITINFO1_GPR_MASK,
+					       vmcb->control.next_rip);
+
+	r = kvmm_x86_decode_intercepted(vcpu, X86_OP_MOV_TO_CR, &insn, &next);
+	if (r != 1 || !insn.len)
+		return r;
+	if ((((insn.modrm >> 3) & 7) | ((insn.rex & 4) << 1)) != 8)
+		return 1;
+	return kvmm_x86_exit_cr8_write(vcpu,
+				       (insn.modrm & 7) | ((insn.rex & 1) << 3),
+				       next);
+}
+
 static int svm_exit_xsetbv(struct kvmm_vcpu *vcpu)
 {
 	unsigned long next;
@@ -529,6 +561,7 @@ static int svm_exit_npf(struct kvmm_vcpu *vcpu)
 }
 
 static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
+	[SVM_EXIT_WRITE_CR8]	= svm_exit_cr8_write,
 	[SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR0 + 15] = svm_exit_dr,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_DB] = svm_exit_db,
 	[SVM_EXIT_EXCP_BASE + X86_TRAP_MC] = svm_exit_mc,

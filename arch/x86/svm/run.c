@@ -52,6 +52,14 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	vmcb->save.rsp = a->regs[KVMM_REG_RSP];
 	vmcb->save.rip = a->rip;
 	vmcb->save.rflags = a->rflags;
+	/*
+	 * The TPR userspace keeps (kvm_run.cr8) or the guest last wrote:
+	 * the guest's CR8 reads return V_TPR (APM 15.21.1).  Its writes
+	 * exit, so V_TPR never has to be read back.
+	 */
+	vmcb->control.int_ctl = (vmcb->control.int_ctl &
+				 ~SVM_INT_CTL_V_TPR_MASK) |
+				(a->cr8 & SVM_INT_CTL_V_TPR_MASK);
 	vmcb->control.nested_cr3 = kvmm_tdp_root_pa(vcpu->vm);
 
 	/*

@@ -108,7 +108,7 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	struct svm_vm *svm_vm = vcpu->vm->arch.backend;
 	struct vmcb *vmcb = svm->vmcb;
 	static const u16 intercepts[] = {
-		SVM_I_INTR, SVM_I_NMI, SVM_I_SMI, SVM_I_CPUID, SVM_I_HLT,
+		SVM_I_CR8_WRITE, SVM_I_INTR, SVM_I_NMI, SVM_I_SMI, SVM_I_CPUID, SVM_I_HLT,
 		SVM_I_INVD, SVM_I_IOIO, SVM_I_MSR, SVM_I_SHUTDOWN,
 		SVM_I_TASK_SWITCH, SVM_I_INVLPGA, SVM_I_RSM,
 		SVM_I_VMRUN, SVM_I_VMMCALL, SVM_I_VMLOAD, SVM_I_VMSAVE,
@@ -124,7 +124,9 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	 * VMRUN must be intercepted (APM 15.5.1 consistency checks);
 	 * INVD/WBINVD/XSETBV would act on the host; the SVM instructions
 	 * are not offered to guests.  RDPMC and RDPRU would read the host's
-	 * counters: the guest has no PMU (#GP) and no RDPRU (#UD).
+	 * counters: the guest has no PMU (#GP) and no RDPRU (#UD).  A CR8
+	 * write exits so that userspace's LAPIC hears of a lowered TPR
+	 * (KVM_EXIT_SET_TPR); reads come from V_TPR, loaded at each entry.
 	 *
 	 * Exceptions (15.12): #DB and #AC exit so that no guest can make
 	 * the CPU deliver them to itself forever without an exit, the

@@ -26,6 +26,7 @@ enum svm_intercept_word {
 /* Exception vector @vec (table B-1 offset 008h, 15.12). */
 #define SVM_I_EXCP(vec)		SVM_ICPT(SVM_ICPT_EXCP, (vec))
 enum svm_intercept {
+	SVM_I_CR8_WRITE	= SVM_ICPT(SVM_ICPT_CR, 16 + 8),
 	SVM_I_INTR	= SVM_ICPT(SVM_ICPT_MISC1, 0),
 	SVM_I_NMI	= SVM_ICPT(SVM_ICPT_MISC1, 1),
 	SVM_I_SMI	= SVM_ICPT(SVM_ICPT_MISC1, 2),
@@ -58,6 +59,7 @@ enum svm_intercept {
 };
 
 /* V_* interrupt control at 060h (table B-1). */
+#define SVM_INT_CTL_V_TPR_MASK		0xfULL	/* the guest's CR8 (15.21.1) */
 #define SVM_INT_CTL_V_IRQ		BIT(8)
 #define SVM_INT_CTL_V_IGN_TPR		BIT(20)
 #define SVM_INT_CTL_V_INTR_MASKING	BIT(24)
@@ -90,6 +92,7 @@ enum svm_tlb_control {
 /* EXITCODE values (appendix C). */
 enum svm_exit_code {
 	SVM_EXIT_CR0_READ	= 0x000,
+	SVM_EXIT_WRITE_CR8	= 0x018,
 	SVM_EXIT_READ_DR0	= 0x020,	/* .. 0x02f */
 	SVM_EXIT_WRITE_DR0	= 0x030,	/* .. 0x03f */
 	SVM_EXIT_EXCP_BASE	= 0x040,

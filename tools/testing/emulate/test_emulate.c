@@ -510,6 +510,8 @@ static void test_decode_intercepted(void)
 		{ "mov rax, dr6", L64, B("\x0f\x21\xf0"), X86_OP_MOV_FROM_DR, 3, 0xf0 },
 		{ "mov dr7, r9", L64, B("\x41\x0f\x23\xf9"), X86_OP_MOV_TO_DR, 4, 0xf9 },
 		{ "mov dr0, eax, mod ignored", P32, B("\x0f\x23\x00"), X86_OP_MOV_TO_DR, 3, 0x00 },
+		{ "mov cr8, rax", L64, B("\x44\x0f\x22\xc0"), X86_OP_MOV_TO_CR, 4, 0xc0 },
+		{ "mov cr8, r15", L64, B("\x45\x0f\x22\xc7"), X86_OP_MOV_TO_CR, 4, 0xc7 },
 	};
 	struct x86_insn insn;
 	struct x86_emu e;

@@ -65,6 +65,8 @@ long kvmm_x86_nmi(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu);
 int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);
+int kvmm_x86_exit_cr8_write(struct kvmm_vcpu *vcpu, int gpr,
+			    unsigned long next_rip);
 void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *ev);
 int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 			const struct kvm_vcpu_events *ev);

@@ -17,6 +17,10 @@
  *  - KVM's paravirtual CPUID leaves (signature "KVMKVMKVM", features); every
  *    offered feature's MSR takes the value QEMU writes at reset without an
  *    in-kernel irqchip; kvmclock's MSRs are stored.
+ *  - kvm_run.cr8 (api.rst "cr8"): userspace's TPR reaches the guest's CR8,
+ *    the guest's writes come back in kvm_run.cr8, a lowered TPR exits with
+ *    KVM_EXIT_SET_TPR (so a userspace LAPIC can deliver what it held back),
+ *    reserved bits are refused (-EINVAL, #GP in the guest).
  */
 #include "msr_access.h"
 #include "kvmm_env.h"
@@ -78,6 +82,7 @@
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT	24
 
 #define MC_VECTOR		18
+#define IRQ_VECTOR		0x40
 #define X86_CR4_MCE		(1ul << 6)
 
 static bool is_ref(void)
@@ -497,13 +502,123 @@ static void test_pv(void)
 	kvm_vm_free(vm);
 }
 
+/* ---- kvm_run.cr8 and the TPR ---- */
+
+static volatile uint64_t irq_count, gp_count;
+
+static void guest_irq(struct ex_regs *regs __attribute__((unused)))
+{
+	irq_count++;
+}
+
+static void guest_gp(struct ex_regs *regs)
+{
+	gp_count++;
+	regs->rip += 4;		/* mov %rax, %cr8: 44 0f 22 c0 */
+}
+
+static inline uint64_t get_cr8(void)
+{
+	uint64_t v;
+
+	__asm__ __volatile__("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static inline void set_cr8(uint64_t v)
+{
+	__asm__ __volatile__(".byte 0x44, 0x0f, 0x22, 0xc0"	/* mov rax, cr8 */
+			     : : "a"(v) : "memory");
+}
+
+static void guest_tpr(void)
+{
+	GUEST_SYNC_ARGS(1, get_cr8(), 0, 0, 0);	/* userspace's 5 */
+	set_cr8(9);				/* a raise: no exit */
+	GUEST_SYNC_ARGS(2, get_cr8(), 0, 0, 0);
+	set_cr8(2);				/* a lowering: SET_TPR */
+	GUEST_SYNC_ARGS(3, get_cr8(), 0, 0, 0);
+
+	/* Userspace's LAPIC holds vector 0x40 (class 4) while TPR is 8. */
+	set_cr8(8);
+	__asm__ __volatile__("sti; nop");
+	GUEST_SYNC(4);
+	GUEST_ASSERT_EQ(irq_count, 0);
+	set_cr8(0);
+	while (!irq_count)
+		;
+	__asm__ __volatile__("cli");
+	GUEST_SYNC(5);
+
+	set_cr8(0x10);				/* reserved bit: #GP */
+	GUEST_SYNC_ARGS(6, gp_count, get_cr8(), 0, 0);
+	GUEST_DONE();
+}
+
+static void test_tpr(void)
+{
+	struct kvm_interrupt irq = { .irq = IRQ_VECTOR };
+	struct kvm_vcpu *vcpu;
+	struct kvm_run *run;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	bool ok;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_tpr);
+	vm_install_exception_handler(vm, IRQ_VECTOR, guest_irq);
+	vm_install_exception_handler(vm, 13, guest_gp);
+	run = vcpu->run;
+
+	run->cr8 = 0x10;
+	ksft_test_result(__vcpu_ioctl(vcpu, KVM_RUN, NULL) == -1 &&
+			 errno == EINVAL, "run_cr8_reserved_einval");
+
+	run->cr8 = 5;
+	uc = vcpu_run_expect_sync(vcpu, 1);
+	ksft_test_result(uc.args[1] == 5 && run->cr8 == 5,
+			 "run_cr8_loaded_into_guest");
+
+	uc = vcpu_run_expect_sync(vcpu, 2);
+	ksft_test_result(uc.args[1] == 9 && run->cr8 == 9,
+			 "guest_tpr_raise_reported");
+
+	vcpu_run(vcpu);
+	ok = run->exit_reason == KVM_EXIT_SET_TPR && run->cr8 == 2;
+	if (!ok)
+		pr_info("exit %s, cr8 %llu", exit_reason_str(run->exit_reason),
+			(unsigned long long)run->cr8);
+	uc = vcpu_run_expect_sync(vcpu, 3);
+	ksft_test_result(ok && uc.args[1] == 2, "guest_tpr_lower_exits_set_tpr");
+
+	/* A userspace LAPIC masking by TPR (SDM 3A 10.8.3.1). */
+	vcpu_run_expect_sync(vcpu, 4);
+	ok = run->cr8 == 8 && run->if_flag &&
+	     run->ready_for_interrupt_injection;
+	/* 0x40 >> 4 <= 8: held back. */
+	vcpu_run(vcpu);
+	ok &= run->exit_reason == KVM_EXIT_SET_TPR && run->cr8 == 0 &&
+	      run->ready_for_interrupt_injection && run->if_flag;
+	if (ok)
+		vcpu_ioctl(vcpu, KVM_INTERRUPT, &irq);
+	vcpu_run_expect_sync(vcpu, 5);
+	sync_global_from_guest(vm, irq_count);
+	ksft_test_result(ok && irq_count == 1, "tpr_masking_by_userspace_lapic");
+
+	uc = vcpu_run_expect_sync(vcpu, 6);
+	ksft_test_result(uc.args[1] == 1 && uc.args[2] == 0,
+			 "guest_cr8_reserved_gp");
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(3 + 9 + 5);
+	ksft_set_plan(3 + 9 + 5 + 6);
 	test_reset_batch();
 	test_mce();
 	test_pv();
+	test_tpr();
 	ksft_finished();
 }

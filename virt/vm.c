@@ -99,6 +99,17 @@ static long kvmm_vm_check_extension_ioctl(struct file *filp,
 	return kvmm_check_extension(filp->private_data, (long)arg);
 }
 
+static long kvmm_vm_set_gsi_routing_ioctl(struct file *filp,
+					  unsigned long arg)
+{
+	return kvmm_vm_set_gsi_routing(filp->private_data, (void __user *)arg);
+}
+
+static long kvmm_vm_irq_line_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_vm_irq_line(filp->private_data, (void __user *)arg);
+}
+
 /*
  * Table of VM ioctls; the lock column is what the dispatcher takes.
  * Memory-region changes serialize on vm->slots_lock inside the handler
@@ -115,6 +126,11 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
 		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_SET_GSI_ROUTING, kvmm_vm_set_gsi_routing_ioctl,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_IRQ_LINE, kvmm_vm_irq_line_ioctl, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_IRQ_LINE_STATUS, kvmm_vm_irq_line_ioctl,
+		   KVMM_LOCK_NONE),
 };
 
 static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,

@@ -44,6 +44,9 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_XCRS]				= 1,
 	[KVM_CAP_GET_MSR_FEATURES]		= 1,
 	[KVM_CAP_MCE]				= KVMM_MAX_MCE_BANKS,
+	[KVM_CAP_HLT]				= 1,
+	[KVM_CAP_IRQ_ROUTING]			= KVMM_MAX_IRQ_ROUTES,
+	[KVM_CAP_IRQ_INJECT_STATUS]		= 1,
 	[KVM_CAP_SYNC_REGS]			= KVM_SYNC_X86_REGS |
 						  KVM_SYNC_X86_SREGS |
 						  KVM_SYNC_X86_EVENTS,

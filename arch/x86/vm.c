@@ -69,6 +69,15 @@ void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir)
 				    &kvmm_exception_intercepts_fops);
 }
 
+/*
+ * x86 routes GSIs to its in-kernel PICs, IOAPIC and LAPICs; without them
+ * (issue #14) there is nothing to route to, and KVM refuses the table.
+ */
+bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm)
+{
+	return false;
+}
+
 /* KVM_MEM_READONLY only: dirty logging is not implemented yet. */
 u32 kvmm_x86_memslot_flags(void)
 {

@@ -61,4 +61,14 @@ int kvmm_arch_hw_enable_cpu(void);
 void kvmm_arch_hw_disable_cpu(void);
 void kvmm_arch_report(void);
 
+/*
+ * virt/irq_routing.c: GSI routes and interrupt lines; an arch takes
+ * routes only when it has an in-kernel irqchip for them.
+ */
+#define KVMM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES */
+struct kvmm_vm;
+long kvmm_vm_set_gsi_routing(struct kvmm_vm *vm, void __user *arg);
+long kvmm_vm_irq_line(struct kvmm_vm *vm, void __user *arg);
+bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm);
+
 #endif /* _KVMM_KVMM_H */

@@ -21,6 +21,9 @@
  *    the guest's writes come back in kvm_run.cr8, a lowered TPR exits with
  *    KVM_EXIT_SET_TPR (so a userspace LAPIC can deliver what it held back),
  *    reserved bits are refused (-EINVAL, #GP in the guest).
+ *  - Without an in-kernel irqchip: KVM_CAP_IRQ_ROUTING (QEMU's hard
+ *    requirement), KVM_SET_GSI_ROUTING -EINVAL after reading the header,
+ *    KVM_IRQ_LINE(_STATUS) -ENXIO, KVM_SET_MP_STATE RUNNABLE only.
  */
 #include "msr_access.h"
 #include "kvmm_env.h"
@@ -611,14 +614,68 @@ static void test_tpr(void)
 	kvm_vm_free(vm);
 }
 
+/* ---- interrupt routing and lines without an irqchip ---- */
+
+static void test_irq_routing(void)
+{
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[1];
+	} rt = { };
+	struct kvm_irq_level line = { .irq = 4, .level = 1 };
+	struct kvm_mp_state mp;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	bool ok;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_idle);
+	ksft_test_result(vm_check_cap(vm, KVM_CAP_IRQ_ROUTING) == 4096 &&
+			 kvm_check_cap(KVM_CAP_IRQ_ROUTING) == 4096,
+			 "irq_routing_cap_4096");
+	ksft_test_result(kvm_check_cap(KVM_CAP_HLT) == 1 &&
+			 kvm_check_cap(KVM_CAP_IRQ_INJECT_STATUS) == 1,
+			 "hlt_and_irq_inject_status_caps");
+
+	ok = __vm_ioctl(vm, KVM_SET_GSI_ROUTING, &rt) == -1 && errno == EINVAL;
+	rt.hdr.nr = 1;
+	rt.e[0].gsi = 4;
+	rt.e[0].type = KVM_IRQ_ROUTING_IRQCHIP;
+	rt.e[0].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+	rt.e[0].u.irqchip.pin = 4;
+	ok &= __vm_ioctl(vm, KVM_SET_GSI_ROUTING, &rt) == -1 && errno == EINVAL;
+	/* No irqchip is checked before the count and the flags. */
+	rt.hdr.nr = 100000;
+	rt.hdr.flags = 1;
+	ok &= __vm_ioctl(vm, KVM_SET_GSI_ROUTING, &rt) == -1 && errno == EINVAL;
+	ok &= __vm_ioctl(vm, KVM_SET_GSI_ROUTING, NULL) == -1 && errno == EFAULT;
+	ksft_test_result(ok, "gsi_routing_without_irqchip");
+
+	ok = __vm_ioctl(vm, KVM_IRQ_LINE, &line) == -1 && errno == ENXIO;
+	ok &= __vm_ioctl(vm, KVM_IRQ_LINE_STATUS, &line) == -1 &&
+	      errno == ENXIO;
+	ok &= __vm_ioctl(vm, KVM_IRQ_LINE, NULL) == -1 && errno == EFAULT;
+	ksft_test_result(ok, "irq_line_without_irqchip_enxio");
+
+	/* QEMU's userspace APIC keeps every vCPU RUNNABLE (no INIT state). */
+	mp.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+	ok = __vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp) == -1 && errno == EINVAL;
+	mp.mp_state = KVM_MP_STATE_RUNNABLE;
+	ok &= __vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp) == 0;
+	vcpu_ioctl(vcpu, KVM_GET_MP_STATE, &mp);
+	ok &= mp.mp_state == KVM_MP_STATE_RUNNABLE;
+	ksft_test_result(ok, "mp_state_runnable_only");
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(3 + 9 + 5 + 6);
+	ksft_set_plan(3 + 9 + 5 + 6 + 5);
 	test_reset_batch();
 	test_mce();
 	test_pv();
 	test_tpr();
+	test_irq_routing();
 	ksft_finished();
 }

@@ -88,6 +88,16 @@
 #define IRQ_VECTOR		0x40
 #define X86_CR4_MCE		(1ul << 6)
 
+/* AND @cond into @ok, naming the condition that failed. */
+#define CHECK(ok, cond)							\
+do {									\
+	bool __c = (cond);						\
+									\
+	if (!__c)							\
+		pr_info("%s:%d: %s failed", __func__, __LINE__, #cond);	\
+	(ok) &= __c;							\
+} while (0)
+
 static bool is_ref(void)
 {
 	return test_mode() == TEST_MODE_REF;
@@ -313,24 +323,25 @@ static void test_mce(void)
 	ksft_test_result(ok, "mce_setup_errors");
 
 	mce_setup(vcpu, &cap);
-	ok = __vcpu_get_msr(vcpu, MSR_IA32_MCG_CAP, &v) == 1 && v == cap;
-	ok &= __vcpu_get_msr(vcpu, MSR_IA32_MCG_CTL, &v) == 1 && v == ~0ull;
-	ok &= __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL + 4 * 9, &v) == 1 &&
-	      v == ~0ull;
-	ok &= __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL + 4 * 9 + 3, &v) == 1;
-	ok &= __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL + 4 * 10, &v) == 0;
+	ok = true;
+	CHECK(ok, __vcpu_get_msr(vcpu, MSR_IA32_MCG_CAP, &v) == 1 && v == cap);
+	CHECK(ok, __vcpu_get_msr(vcpu, MSR_IA32_MCG_CTL, &v) == 1 && v == ~0ull);
+	CHECK(ok, __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL + 4 * 9, &v) == 1 && v == ~0ull);
+	CHECK(ok, __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL + 4 * 9 + 3, &v) == 1);
+	CHECK(ok, __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL + 4 * 10, &v) == 0);
 	ksft_test_result(ok, "mce_banks_after_setup");
 
-	ok = __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL, 0x1234) == 0;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 4,
-			     ~0ull & ~(1ull << 10)) == 1;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 4, ~0ull) == 1;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MCG_CTL, 5) == 0;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MCG_CAP, cap) == 0;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 1, 0x1234) == 1;
-	ok &= __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL2, &v) == 1 && !v;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL2, 1) == 0;
-	ok &= __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 1, 0) == 1;
+	ok = true;
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL, 0x1234) == 0);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 4,
+				 ~0ull & ~(1ull << 10)) == 1);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 4, ~0ull) == 1);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MCG_CTL, 5) == 0);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MCG_CAP, cap) == 0);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 1, 0x1234) == 1);
+	CHECK(ok, __vcpu_get_msr(vcpu, MSR_IA32_MC0_CTL2, &v) == 1 && !v);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL2, 1) == 0);
+	CHECK(ok, __vcpu_set_msr(vcpu, MSR_IA32_MC0_CTL + 1, 0) == 1);
 	ksft_test_result(ok, "mce_msr_write_rules");
 
 	vcpu_run_expect_sync(vcpu, 1);
@@ -393,13 +404,14 @@ static void test_mce(void)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_msr_ops);
 	vm_install_msr_gp_handler(vm);
 	mce_setup(vcpu, &cap);
-	ok = guest_msr(vcpu, MSR_IA32_MC0_CTL + 1, true, 1, NULL);
-	ok &= !guest_msr(vcpu, MSR_IA32_MC0_CTL + 1, true, 0, NULL);
-	ok &= guest_msr(vcpu, MSR_IA32_MC0_CTL2, false, 0, NULL);
-	ok &= guest_msr(vcpu, MSR_IA32_MCG_CAP, true, cap, NULL);
-	ok &= !guest_msr(vcpu, MSR_IA32_MCG_CAP, false, 0, &v) && v == cap;
-	ok &= guest_msr(vcpu, MSR_IA32_MC0_CTL + 4 * QEMU_MCE_BANKS, false, 0,
-			NULL);
+	ok = true;
+	CHECK(ok, guest_msr(vcpu, MSR_IA32_MC0_CTL + 1, true, 1, NULL));
+	CHECK(ok, !guest_msr(vcpu, MSR_IA32_MC0_CTL + 1, true, 0, NULL));
+	CHECK(ok, guest_msr(vcpu, MSR_IA32_MC0_CTL2, false, 0, NULL));
+	CHECK(ok, guest_msr(vcpu, MSR_IA32_MCG_CAP, true, cap, NULL));
+	CHECK(ok, !guest_msr(vcpu, MSR_IA32_MCG_CAP, false, 0, &v) && v == cap);
+	CHECK(ok, guest_msr(vcpu, MSR_IA32_MC0_CTL + 4 * QEMU_MCE_BANKS, false,
+			    0, NULL));
 	ksft_test_result(ok, "mce_guest_msr_rules");
 	kvm_vm_free(vm);
 }

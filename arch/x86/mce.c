@@ -27,6 +27,7 @@
 #include <linux/uaccess.h>
 #include <asm/mce.h>
 #include <asm/msr-index.h>
+#include <asm/processor.h>
 #include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
@@ -78,6 +79,15 @@ long kvmm_x86_setup_mce(struct kvmm_vcpu *vcpu, void __user *arg)
 		return -EINVAL;
 	if (cap & ~(KVMM_MCG_CAP_SUPPORTED | KVMM_MCG_CAP_COUNTS))
 		return -EINVAL;
+	/*
+	 * AMD reserves MCG_CAP bits 63:9 (APM 2, 9.3.1.1): on an AMD host
+	 * (the SVM backend) the vCPU keeps only the bank count and
+	 * MCG_CTL_P, as KVM's svm_setup_mce() does, though MCG_SER_P passes
+	 * the check above.
+	 */
+	if (boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+	    boot_cpu_data.x86_vendor == X86_VENDOR_HYGON)
+		cap &= GENMASK_ULL(8, 0);
 	a->mcg_cap = cap;
 	if (cap & MCG_CTL_P)
 		a->mcg_ctl = ~0ULL;

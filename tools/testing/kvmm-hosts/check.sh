@@ -15,7 +15,8 @@
 # anything failed.  Logs stay in build/hosts/<config>-<mode>/.
 # Environment: KDIR (kernel headers), KVMM_CYCLES (load/unload cycles),
 # KVMM_JOBS (hosts booted at once, default 1), KVMM_TESTS (run only these
-# selftests, e.g. "irq_injection hostile"), KVMM_EMU_LOCK (lock file that
+# selftests, e.g. "irq_injection hostile"), KVMM_BUILD_ONLY=1 (stop after
+# the build: scripts/fresh-machine-check.sh), KVMM_EMU_LOCK (lock file that
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
 # KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE/_RUN
@@ -47,8 +48,10 @@ say() { echo "check: $*"; }
 # --- dependencies and build ----------------------------------------------
 "$top/scripts/install-deps.sh" --if-missing || exit 1
 
+# Only now that the headers are surely installed: the Makefile's default
+# (an empty KDIR in the environment would stick in there, hence env -u).
 if [ -z "${KDIR:-}" ]; then
-	KDIR=$(make -s -C "$top" -f Makefile print-kdir 2>/dev/null)
+	KDIR=$(env -u KDIR make -s -C "$top" -f Makefile print-kdir 2>/dev/null)
 fi
 # The release string modules are stamped with (vermagic); Debian's
 # include/config/kernel.release holds the upstream version instead.
@@ -67,6 +70,10 @@ if grep -E 'warning:|error:' "$top/build.log"; then
 	say "the build is not warning-free"; exit 1
 fi
 rm -f "$top/build.log"
+if [ "${KVMM_BUILD_ONLY:-0}" = 1 ]; then
+	say "KVMM_BUILD_ONLY=1: built kvmm.ko and the selftests; no host boots"
+	exit 0
+fi
 
 # The instruction emulator's unit tests and fuzz smoke run here, in
 # userspace, before any host boots.

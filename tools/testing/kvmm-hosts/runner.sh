@@ -48,6 +48,7 @@ if [ "$KVMM_RUN_DEMO" = 1 ]; then
 fi
 
 tests=${KVMM_TESTS:-$(cat /kvmm/tests/tests.txt)}
+[ "$tests" = none ] && tests=
 n=$(echo "$tests" | wc -w)
 echo "TAP version 13"
 echo "1..$n"
@@ -73,3 +74,9 @@ for t in $tests; do
 	*) echo "not ok $i selftests: kvmm: $t" ;;
 	esac
 done
+
+# QEMU booting Linux on the hypervisor under test (scenarios.sh).
+if [ "${KVMM_RUN_SCENARIOS:-0}" = 1 ]; then
+	. /kvmm/scenarios.sh
+	run_scenarios
+fi

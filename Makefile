@@ -15,15 +15,20 @@
 
 # Headers of the running kernel when present, else the newest Debian
 # linux-headers-*-amd64 (the build machines run another kernel).
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+# KDIR_GIVEN is what the caller set (command line or environment, maybe
+# empty): `make run` and `make check` pass only that on, because on a
+# fresh machine the headers appear only once check.sh has installed them,
+# and a KDIR computed (empty) here before that would stick.
+KDIR_GIVEN := $(strip $(KDIR))
+ifeq ($(KDIR_GIVEN),)
+KDIR = $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+endif
 
 SRC := $(CURDIR)
 BUILD := $(SRC)/build
 SELFTESTS := $(SRC)/tools/testing/selftests/kvmm
 HOSTS := $(SRC)/tools/testing/kvmm-hosts
-
-export KDIR
 
 .PHONY: all modules clean sparse selftests deps run check bench help print-kdir
 
@@ -52,13 +57,13 @@ deps:
 	$(SRC)/scripts/install-deps.sh
 
 run:
-	$(HOSTS)/check.sh --run $(if $(REF),--ref) $(or $(CONFIGS),svm)
+	KDIR='$(KDIR_GIVEN)' $(HOSTS)/check.sh --run $(if $(REF),--ref) $(or $(CONFIGS),svm)
 
 check:
-	$(HOSTS)/check.sh $(if $(REF),--ref) $(CONFIGS)
+	KDIR='$(KDIR_GIVEN)' $(HOSTS)/check.sh $(if $(REF),--ref) $(CONFIGS)
 
 bench:
-	$(HOSTS)/check.sh --bench $(or $(CONFIGS),svm)
+	KDIR='$(KDIR_GIVEN)' $(HOSTS)/check.sh --bench $(or $(CONFIGS),svm)
 
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(SRC) clean)

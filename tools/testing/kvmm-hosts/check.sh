@@ -15,7 +15,14 @@
 # anything failed.  Logs stay in build/hosts/<config>-<mode>/.
 # Environment: KDIR (kernel headers), KVMM_CYCLES (load/unload cycles),
 # KVMM_JOBS (hosts booted at once, default 1), KVMM_TESTS (run only these
-# selftests, e.g. "irq_injection hostile"), KVMM_EMU_LOCK (lock file that
+# selftests, e.g. "irq_injection hostile"; "none" for none),
+# KVMM_SCENARIOS (QEMU scenarios to run in the svm host, default all
+# unless KVMM_TESTS is set; "none" for none), KVMM_SCENARIO_TIMEOUT
+# (seconds per nested boot), KVMM_SCENARIO_STRACE=1 (strace the ioctls of
+# each scenario's QEMU into build/hosts/<c>-<mode>/artifacts/),
+# KVMM_SCENARIOS_STRICT=1 (a scenario kvmm lacks prerequisites for fails
+# instead of skipping), KVMM_BUILD_ONLY=1 (stop after the build:
+# scripts/fresh-machine-check.sh), KVMM_EMU_LOCK (lock file that
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
 # KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE/_RUN
@@ -47,8 +54,10 @@ say() { echo "check: $*"; }
 # --- dependencies and build ----------------------------------------------
 "$top/scripts/install-deps.sh" --if-missing || exit 1
 
+# Only now that the headers are surely installed: the Makefile's default
+# (an empty KDIR in the environment would stick in there, hence env -u).
 if [ -z "${KDIR:-}" ]; then
-	KDIR=$(make -s -C "$top" -f Makefile print-kdir 2>/dev/null)
+	KDIR=$(env -u KDIR make -s -C "$top" -f Makefile print-kdir 2>/dev/null)
 fi
 # The release string modules are stamped with (vermagic); Debian's
 # include/config/kernel.release holds the upstream version instead.
@@ -67,6 +76,10 @@ if grep -E 'warning:|error:' "$top/build.log"; then
 	say "the build is not warning-free"; exit 1
 fi
 rm -f "$top/build.log"
+if [ "${KVMM_BUILD_ONLY:-0}" = 1 ]; then
+	say "KVMM_BUILD_ONLY=1: built kvmm.ko and the selftests; no host boots"
+	exit 0
+fi
 
 # The instruction emulator's unit tests and fuzz smoke run here, in
 # userspace, before any host boots.
@@ -82,14 +95,37 @@ if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
 	fi
 fi
 
+# --- scenarios: QEMU inside the host --------------------------------------
+# Whether CONFIG runs the scenarios (scenarios.sh): in the svm host, unless
+# only some selftests were asked for (KVMM_TESTS) without scenarios.
+scenarios_for() {
+	[ "$run" = 0 ] && [ "$bench" = 0 ] && [ "$1" = svm ] || return 1
+	[ "${KVMM_SCENARIOS:-}" = none ] && return 1
+	[ -z "${KVMM_TESTS:-}" ] || [ -n "${KVMM_SCENARIOS:-}" ]
+}
+# The scenario names (the first field of scenarios.sh's table).
+scenario_names() {
+	if [ -n "${KVMM_SCENARIOS:-}" ]; then
+		echo "$KVMM_SCENARIOS"
+	else
+		sed -n '/^scenario_table()/,/^}/s/^\t\(qemu_[a-z0-9_]*\)|.*/\1/p' \
+			"$here/scenarios.sh"
+	fi
+}
+nested=$top/build/hosts/nested.cpio.gz
+
 # --- one host ------------------------------------------------------------
 # boot_host CONFIG: build its initramfs, boot it, leave the serial log in
 # $out/console.log and the emulator's status in $out/status.
 boot_host() {
 	local c=$1 out=$top/build/hosts/$1-$mode
-	local EMU CPU VENDOR TIMEOUT refs ref_paths="" m
+	local EMU CPU VENDOR TIMEOUT refs ref_paths="" m scen=0 nest=0
 	kvmm_config "$c"
 	rm -rf "$out"; mkdir -p "$out"
+	scenarios_for "$c" && scen=1
+	# make run and make bench boot QEMU in the host too.
+	{ [ "$scen" = 1 ] || { [ "$EMU" = qemu ] && [ "$VENDOR" = amd ] &&
+	  { [ "$run" = 1 ] || [ "$bench" = 1 ]; }; }; } && nest=1
 	refs=$(kvmm_ref_modules "$VENDOR")
 	for m in $refs; do ref_paths="$ref_paths /kvmm/ref/$(basename "$m")"; done
 	cat > "$out/env" <<-ENV
@@ -110,11 +146,24 @@ boot_host() {
 	export KVMM_FUZZ_MODES="${KVMM_FUZZ_MODES:-}"
 	export KVMM_FUZZ_TCG_SAFE="${KVMM_FUZZ_TCG_SAFE:-}"
 	export KVMM_FUZZ_RUN="${KVMM_FUZZ_RUN:-}"
+	export KVMM_RUN_SCENARIOS=$scen
+	export KVMM_NESTED=$nest
+	export KVMM_SCENARIOS="${KVMM_SCENARIOS:-}"
+	export KVMM_SCENARIO_TIMEOUT="${KVMM_SCENARIO_TIMEOUT:-}"
+	export KVMM_SCENARIO_STRACE="${KVMM_SCENARIO_STRACE:-}"
+	export KVMM_SCENARIOS_STRICT="${KVMM_SCENARIOS_STRICT:-}"
+	export KVMM_ARTIFACTS=$nest
 	ENV
 	"$here/mkinitramfs.sh" "$out/initramfs.cpio.gz" "$out/stage" \
 		"$out/env" "$top/kvmm.ko" "$top/build/selftests" "$moddir" \
 		$refs || { echo 1 > "$out/status"; return; }
 	rm -rf "$out/stage"
+	# QEMU and the nested guest: a second archive after the host's own.
+	if [ "$nest" = 1 ]; then
+		"$here/mknested.sh" "$nested" "$vmlinuz" "$moddir" >"$out/mknested.log" 2>&1 || {
+			cat "$out/mknested.log"; echo 1 > "$out/status"; return; }
+		cat "$nested" >> "$out/initramfs.cpio.gz"
+	fi
 
 	# Two emulators on two cores starve each other (see below): runs
 	# from other check.sh invocations wait for the lock.
@@ -124,10 +173,20 @@ boot_host() {
 	fi
 	start=$SECONDS
 	if [ "$EMU" = qemu ]; then
+		local serial2=()
+		[ "$nest" = 1 ] && serial2=(--serial2 "$out/serial2.txt")
 		"$here/qemu-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
 			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \
-			--timeout "$TIMEOUT" --append "quiet" >"$out/emulator.log" 2>&1
+			--timeout "$TIMEOUT" --append "quiet" \
+			"${serial2[@]}" \
+			>"$out/emulator.log" 2>&1
 		rc=$?
+		# Files the host sent back (host-init): strace logs.
+		if [ -s "$out/serial2.txt" ]; then
+			mkdir -p "$out/artifacts"
+			tr -d '\r' < "$out/serial2.txt" | base64 -d -i 2>/dev/null |
+				tar -C "$out/artifacts" -xz 2>/dev/null
+		fi
 	else
 		# 1 GiB like the QEMU hosts: the reference's 32764-slot
 		# test needs more than Bochs's default.
@@ -165,7 +224,9 @@ report_host() {
 		p=$((p - s))
 		echo "$results" | sed -n 's/^\(not ok\|ok\) [0-9]* selftests: kvmm: /  \1 /p'
 		local want
-		if [ -n "${KVMM_TESTS:-}" ]; then
+		if [ "${KVMM_TESTS:-}" = none ]; then
+			want=0
+		elif [ -n "${KVMM_TESTS:-}" ]; then
 			want=$(echo "$KVMM_TESTS" | wc -w)
 		else
 			want=$(wc -w < "$top/build/selftests/tests.txt")
@@ -173,6 +234,21 @@ report_host() {
 		if [ $((p + f + s)) -ne "$want" ]; then
 			bad="$bad only $((p + f + s)) of $want tests reported;"
 			f=$((f + 1))
+		fi
+		if scenarios_for "$c"; then
+			local sr sp ss sf sw
+			sr=$(grep -E '^(not )?ok [0-9]+ scenarios: kvmm: ' "$log")
+			sp=$(echo "$sr" | grep -cE '^ok ')
+			ss=$(echo "$sr" | grep -cE '^ok .* # SKIP')
+			sf=$(echo "$sr" | grep -cE '^not ok ')
+			sp=$((sp - ss))
+			echo "$sr" | sed -n 's/^\(not ok\|ok\) [0-9]* scenarios: kvmm: /  \1 scenario /p'
+			sw=$(scenario_names | wc -w)
+			if [ $((sp + sf + ss)) -ne "$sw" ]; then
+				bad="$bad only $((sp + sf + ss)) of $sw scenarios reported;"
+				sf=$((sf + 1))
+			fi
+			p=$((p + sp)) f=$((f + sf)) s=$((s + ss))
 		fi
 	fi
 	# The kernel log from the start of the tests on (boot messages are
@@ -225,6 +301,26 @@ if [ "$bench" = 1 ]; then
 		fi
 		printf '%-12s %14s %14s %8s\n' "$name" "$kv" "$rv" \
 			"$(awk "BEGIN { printf \"%.2f\", $kv / $rv }")"
+	done
+	# QEMU booting Linux (scenarios.sh, bench_qemu_boot): the time to the
+	# guest's marker, and the exits the hypervisor counted meanwhile.
+	# Not a failure while kvmm cannot boot it yet.
+	kv=$(tr -d '\r' < "$k" | sed -n 's/^bench: qemu_boot_ms \([0-9]*\)$/\1/p')
+	rv=$(tr -d '\r' < "$r" | sed -n 's/^bench: qemu_boot_ms \([0-9]*\)$/\1/p')
+	printf '\n%-24s %14s %14s %8s\n' "QEMU boots Linux" kvmm KVM ratio
+	if [ -n "$kv" ] && [ -n "$rv" ]; then
+		printf '%-24s %14s %14s %8s\n' "to the marker, ms" "$kv" "$rv" \
+			"$(awk "BEGIN { printf \"%.2f\", $kv / $rv }")"
+	else
+		printf '%-24s %14s %14s %8s\n' "to the marker, ms" "${kv:--}" "${rv:--}" -
+		[ -z "$kv" ] && tr -d '\r' < "$k" | sed -n 's/^# bench qemu: /  kvmm: QEMU: /p' | head -n 3
+	fi
+	for name in $(tr -d '\r' < "$k" "$r" | sed -n 's/^bench-exits: \([a-z_]*\) .*/\1/p' | sort -u); do
+		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench-exits: $name //p")
+		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench-exits: $name //p")
+		printf '%-24s %14s %14s %8s\n' "$name" "${kv:--}" "${rv:--}" \
+			"$([ -n "$kv" ] && [ -n "$rv" ] && [ "$rv" != 0 ] &&
+			   awk "BEGIN { printf \"%.2f\", $kv / $rv }" || echo -)"
 	done
 	exit $fail
 fi

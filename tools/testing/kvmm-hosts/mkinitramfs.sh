@@ -17,7 +17,7 @@ mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,kvmm/tests,kvmm/ref}
 cp /bin/busybox "$stage/bin/busybox"
 cp "$here/host-init" "$stage/init"
 chmod 755 "$stage/init"
-cp "$here/runner.sh" "$here/demo.sh" "$stage/kvmm/"
+cp "$here/runner.sh" "$here/demo.sh" "$here/scenarios.sh" "$stage/kvmm/"
 cp "$envfile" "$stage/kvmm/env"
 cp "$ko" "$stage/kvmm/kvmm.ko"
 cp "$tests"/tests.txt "$stage/kvmm/tests/"

@@ -4,10 +4,12 @@
 # Boot a test host under QEMU TCG.
 #   qemu-boot.sh --cpu MODEL --kernel VMLINUZ --initrd INITRD --log LOG
 #                --timeout SECONDS [--append "args"] [--smp N] [--mem SIZE]
+#                [--serial2 FILE]
+# --serial2: a second serial port (the host's ttyS1) written to FILE.
 # Exit: 0 when the host powered off, 124 on timeout, else QEMU's status.
 
 set -u
-cpu=max kernel= initrd= log= timeout=600 append= smp=2 mem=1G
+cpu=max kernel= initrd= log= timeout=600 append= smp=2 mem=1G serial2=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cpu) cpu=$2; shift ;;
@@ -18,6 +20,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift ;;
 	--smp) smp=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--serial2) serial2=$2; shift ;;
 	*) echo "qemu-boot: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -28,6 +31,6 @@ done
 timeout --kill-after=10 "$timeout" \
 	qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nodefaults -no-reboot -display none -monitor none \
-	-serial "file:$log" \
+	-serial "file:$log" ${serial2:+-serial "file:$serial2"} \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 $append" </dev/null

@@ -39,6 +39,10 @@ ls -l "$KVMM_DEVICE" 2>&1 | sed 's/^/# /'
 
 if [ "$KVMM_RUN_BENCH" = 1 ]; then
 	/kvmm/tests/kvmm_bench 2>&1
+	if [ "${KVMM_NESTED:-0}" = 1 ]; then
+		. /kvmm/scenarios.sh
+		bench_qemu_boot
+	fi
 	return 0 2>/dev/null || exit 0
 fi
 
@@ -48,6 +52,7 @@ if [ "$KVMM_RUN_DEMO" = 1 ]; then
 fi
 
 tests=${KVMM_TESTS:-$(cat /kvmm/tests/tests.txt)}
+[ "$tests" = none ] && tests=
 n=$(echo "$tests" | wc -w)
 echo "TAP version 13"
 echo "1..$n"
@@ -73,3 +78,9 @@ for t in $tests; do
 	*) echo "not ok $i selftests: kvmm: $t" ;;
 	esac
 done
+
+# QEMU booting Linux on the hypervisor under test (scenarios.sh).
+if [ "${KVMM_RUN_SCENARIOS:-0}" = 1 ]; then
+	. /kvmm/scenarios.sh
+	run_scenarios
+fi

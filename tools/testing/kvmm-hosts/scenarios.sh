@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Scenarios: Debian's QEMU 7.2, run inside the test host on the hypervisor
+# under test (/dev/kvm), boots Debian's kernel with a busybox /init
+# (guest-init) to the line "KVMM-GUEST-OK cpus=N".  Sourced by runner.sh
+# after the selftests, with the payload of mknested.sh unpacked in the
+# host.  Prints KTAP like the selftests ("ok N scenarios: kvmm: NAME").
+#
+# Each scenario passes when the guest printed its marker with the CPU
+# count asked for, printed no KVMM-GUEST-WARN line (a splat in the
+# guest's kernel log), QEMU printed nothing but warnings on stderr and
+# the host's kernel log gained no splat.  A failed attempt is retried
+# once (about one nested boot in 25 fails under the reference in TCG);
+# the retry is reported.
+#
+# QEMU exiting before the guest's kernel starts, with a message, means
+# the hypervisor lacks something QEMU needs: the scenario is skipped
+# with QEMU's message as the reason, unless the message names a KVM_CAP_
+# that KVM_CHECK_EXTENSION reports as present (then it fails), or
+# KVMM_SCENARIOS_STRICT=1.  A hang or anything after the kernel started
+# fails.
+#
+# Environment (from check.sh): KVMM_SCENARIOS (names to run, default all),
+# KVMM_SCENARIO_TIMEOUT (seconds per attempt, instead of the table's),
+# KVMM_SCENARIO_STRACE=1 (strace -f -e trace=ioctl each run into
+# /tmp/artifacts/<name>.strace, which check.sh copies out),
+# KVMM_SCENARIOS_STRICT.
+
+QEMU=/usr/bin/qemu-system-x86_64
+N=/kvmm/nested
+ART=/tmp/artifacts
+mkdir -p "$ART"
+
+# name|expected CPUs|timeout (s)|QEMU options|guest command line additions
+# The common part: -accel kvm -m 256 -serial stdio -display none
+# -no-reboot -kernel -initrd -append.  A boot takes 10-20 s under the
+# reference in TCG; KVMM_SCENARIO_TIMEOUT overrides the timeouts.
+scenario_table() {
+	cat <<-'EOF'
+	qemu_boot_q35|1|90|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults|
+	qemu_boot_pc|1|90|-machine pc,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults|
+	qemu_boot_smp2|2|60|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 2 -nodefaults|
+	qemu_boot_default_devices|1|120|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1|
+	qemu_boot_cpu_max|1|90|-machine q35,kernel_irqchip=off -cpu max -smp 1 -nodefaults|
+	qemu_virtio|1|120|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults -drive file=/kvmm/nested/disk.tar,if=virtio,format=raw,readonly=on -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0|kvmm_disk=1 kvmm_net=1
+	EOF
+}
+
+# Known failures of the reference (Linux 6.1's kvm_amd inside QEMU TCG),
+# Documentation/testing.rst: a scenario of this list that fails in ref
+# mode with this signature is skipped there, with the reason.
+ref_known() {
+	case "$1" in
+	qemu_boot_cpu_max)
+		grep -q 'failed to set MSR 0x4b564d06' "$2.err" &&
+			echo "reference: QEMU aborts setting MSR 0x4b564d06 (KVM's poll-control MSR)" ;;
+	qemu_boot_smp2)
+		[ ! -s "$2.out" ] && grep -q '^timeout$' "$2.why" &&
+			echo "reference: hangs in SeaBIOS with kernel_irqchip=off -smp 2 (Documentation/testing.rst)" ;;
+	esac
+}
+
+# Host side of qemu_virtio: a tap device at 10.0.2.2/24 (tun.ko once).
+setup_tap() {
+	[ -e /dev/net/tun ] || insmod $N/tun.ko 2>/dev/null
+	[ -d /sys/class/net/tap0 ] && return 0
+	tunctl -t tap0 >/dev/null &&
+	ip addr add 10.0.2.2/24 dev tap0 &&
+	ip link set tap0 up
+}
+
+# Numbered KVM_CAP_ names QEMU's message mentions, with the hypervisor's
+# answer; prints the caps answered 0.
+caps_missing() {
+	local cap num
+	for cap in $(grep -o 'KVM_CAP_[A-Z0-9_]*' "$1" | sort -u); do
+		num=$(sed -n "s/^$cap \([0-9]*\)$/\1/p" $N/kvm-caps.txt)
+		[ -n "$num" ] || continue
+		$N/kvm-check-extension "$num" | grep -q ' 0$' && echo "$cap"
+	done
+}
+
+dmesg_splats() {
+	grep -E '(Oops|BUG:|WARNING:|general protection fault|soft lockup|hung_task|blocked for more than|Kernel panic|kvmm: internal error)'
+}
+
+# A child that has not exited (kill -0 also succeeds for a zombie).
+alive() {
+	local st
+	st=$(cut -d' ' -f3 /proc/"$1"/stat 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# attempt NAME CPUS TIMEOUT "OPTS" "APPEND" BASE: one boot; BASE.out (the
+# guest's console), BASE.err (QEMU's stderr), BASE.why (why it failed,
+# empty when it passed), BASE.secs; returns 0 on pass.
+attempt() {
+	local name=$1 cpus=$2 tmo=$3 opts=$4 append=$5 b=$6 rc t0 t1 dm qpid end
+	local pre=""
+	: > "$b.why"
+	rm -f "$b.mon"
+	[ "${KVMM_SCENARIO_STRACE:-0}" = 1 ] && [ -x /usr/bin/strace ] &&
+		pre="/usr/bin/strace -f -e trace=ioctl -e kvm=vcpu -o $ART/$name.strace"
+	dm=$(dmesg | wc -l)
+	# A monitor on a pipe: when the guest hangs, where its vCPUs are.
+	rm -f /tmp/mon.in /tmp/mon.out
+	mkfifo /tmp/mon.in /tmp/mon.out
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	# shellcheck disable=SC2086
+	$pre $QEMU -accel kvm -m 256 \
+		$opts -serial stdio -display none -no-reboot \
+		-monitor pipe:/tmp/mon \
+		-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
+		-append "console=ttyS0 quiet panic=-1 $append" \
+		</dev/null >"$b.out" 2>"$b.err" &
+	qpid=$!
+	end=$(awk "BEGIN { print $t0 + ${KVMM_SCENARIO_TIMEOUT:-$tmo} }")
+	while alive $qpid &&
+	      awk "BEGIN { exit !($(cut -d' ' -f1 /proc/uptime) < $end) }"; do
+		usleep 200000
+	done
+	if alive $qpid; then
+		timeout 10 cat /tmp/mon.out > "$b.mon" &
+		timeout 5 sh -c "printf 'info cpus\ninfo registers -a\n' > /tmp/mon.in"
+		sleep 3
+		# Under strace, $qpid is strace's: QEMU must go too (the only
+		# one in this test host).
+		kill -KILL $qpid $(pidof qemu-system-x86_64) 2>/dev/null
+		wait $qpid
+		rc=137
+		wait
+		cp "$b.mon" "$ART/$name.mon"
+	else
+		wait $qpid
+		rc=$?
+	fi
+	rm -f /tmp/mon.in /tmp/mon.out
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	awk "BEGIN { print $t1 - $t0 }" > "$b.secs"
+	tr -d '\r' < "$b.out" > "$b.tmp" && mv "$b.tmp" "$b.out"
+	dmesg | tail -n +$((dm + 1)) > "$b.dmesg"
+
+	if [ "$rc" = 137 ]; then
+		echo timeout >> "$b.why"
+	elif [ "$rc" != 0 ]; then
+		echo "QEMU exit status $rc" >> "$b.why"
+	fi
+	if grep -v '^qemu-system-x86_64: warning: ' "$b.err" | grep -q .; then
+		echo "QEMU reported errors" >> "$b.why"
+	fi
+	if ! grep -q "^KVMM-GUEST-OK cpus=$cpus\$" "$b.out"; then
+		if grep -q '^KVMM-GUEST-OK' "$b.out"; then
+			echo "wrong CPU count: $(grep -o 'cpus=.*' "$b.out"), want $cpus" >> "$b.why"
+		else
+			echo "no KVMM-GUEST-OK marker" >> "$b.why"
+		fi
+	fi
+	grep -q '^KVMM-GUEST-WARN' "$b.out" && echo "guest kernel warnings" >> "$b.why"
+	case "$append" in *kvmm_disk=1*)
+		grep -q '^KVMM-GUEST-DISK hello from the virtio-blk disk$' "$b.out" ||
+			echo "virtio-blk: file not read" >> "$b.why" ;;
+	esac
+	case "$append" in *kvmm_net=1*)
+		grep -q '^KVMM-GUEST-PING ok$' "$b.out" ||
+			echo "virtio-net: no ping reply from the host" >> "$b.why" ;;
+	esac
+	dmesg_splats < "$b.dmesg" > "$b.splat" && echo "host kernel log problems" >> "$b.why"
+	[ ! -s "$b.why" ]
+}
+
+# Why a failed attempt is really a missing prerequisite (prints the
+# reason), or nothing.
+skip_reason() {
+	local b=$1 msg caps
+	# The guest's kernel never started and QEMU went away by itself.
+	grep -q . "$b.out" && return
+	grep -q '^timeout$' "$b.why" && return
+	msg=$(grep -v '^qemu-system-x86_64: warning: ' "$b.err" | head -n 1)
+	[ -n "$msg" ] || return
+	if grep -q 'KVM_CAP_' "$b.err"; then
+		caps=$(caps_missing "$b.err")
+		[ -n "$caps" ] || return	# offered, and QEMU still fails
+		echo "$msg (KVM_CHECK_EXTENSION: $(echo $caps | sed 's/ /, /g') = 0)"
+	else
+		echo "$msg"
+	fi
+}
+
+# The reference must run every scenario but its known failures; kvmm may
+# lack what QEMU needs.
+why_skip() {
+	if [ "$KVMM_MODE" = ref ]; then
+		ref_known "$1" "$2"
+	else
+		skip_reason "$2"
+	fi
+}
+
+run_scenarios() {
+	local all names n i=0 line name cpus tmo opts append b why reason retried
+	all=$(scenario_table | cut -d'|' -f1)
+	names=${KVMM_SCENARIOS:-$all}
+	for name in $names; do
+		echo "$all" | grep -qx "$name" || {
+			echo "# unknown scenario $name (known: $(echo $all))"; }
+	done
+	n=$(echo "$names" | wc -w)
+	echo "# scenarios: $n"
+	echo "1..$n"
+	setup_tap || echo "# no tap device: qemu_virtio cannot reach the host"
+	for name in $names; do
+		i=$((i + 1))
+		line=$(scenario_table | grep "^$name|")
+		if [ -z "$line" ]; then
+			echo "not ok $i scenarios: kvmm: $name # unknown scenario"
+			continue
+		fi
+		cpus=$(echo "$line" | cut -d'|' -f2)
+		tmo=$(echo "$line" | cut -d'|' -f3)
+		opts=$(echo "$line" | cut -d'|' -f4)
+		append=$(echo "$line" | cut -d'|' -f5)
+		b=/tmp/scenario-$name
+		echo "# scenarios: kvmm: $name: qemu-system-x86_64 -accel kvm -m 256 $opts"
+		retried=""
+		attempt "$name" "$cpus" "$tmo" "$opts" "$append" "$b"
+		rc=$?
+		reason=""
+		[ $rc != 0 ] && reason=$(why_skip "$name" "$b")
+		# Under strace a boot is for reading, not judging: no retry
+		# (it also takes minutes: every exit stops QEMU for strace).
+		if [ $rc != 0 ] && [ -z "$reason" ] && [ "${KVMM_SCENARIO_STRACE:-0}" != 1 ]; then
+			why=$(paste -sd';' "$b.why")
+			echo "# $name: attempt 1 failed ($why) after $(cat "$b.secs")s; retrying"
+			sed 's/^/# 1: guest: /' "$b.out" | tail -n 20
+			sed 's/^/# 1: qemu: /' "$b.err" | tail -n 10
+			retried=" (retried: attempt 1: $why)"
+			attempt "$name" "$cpus" "$tmo" "$opts" "$append" "$b"
+			rc=$?
+			[ $rc != 0 ] && reason=$(why_skip "$name" "$b")
+		fi
+		sed 's/^/# guest: /' "$b.out" | tail -n 40
+		sed 's/^/# qemu: /' "$b.err" | tail -n 20
+		[ -s "$b.mon" ] && tr -d '\r' < "$b.mon" | grep -E '^\* CPU|^  CPU|^CPU#|^[RE]IP|^EAX|^RAX|^CR0|^EFL|^ES |^CS |^SS ' |
+			sed 's/^/# hung: /' | head -n 60
+		sed 's/^/# host dmesg: /' "$b.splat" 2>/dev/null
+		echo "# $name: $(cat "$b.secs")s$retried"
+		if [ $rc = 0 ]; then
+			echo "ok $i scenarios: kvmm: $name$retried"
+		elif [ -n "$reason" ] && [ "${KVMM_SCENARIOS_STRICT:-0}" != 1 ]; then
+			echo "ok $i scenarios: kvmm: $name # SKIP $reason"
+		else
+			echo "not ok $i scenarios: kvmm: $name # $(paste -sd';' "$b.why")$retried"
+		fi
+	done
+}
+
+# make bench: one qemu_boot_q35 boot, timed from QEMU's start to the
+# guest's KVMM-GUEST-OK line, and the hypervisor's exit counters read from
+# debugfs just then (before QEMU tears the VM down): kvmm's per-vCPU
+# counters (summed), or Linux KVM's per-VM ones.  Prints
+# "bench: qemu_boot_ms N" and "bench-exits: NAME N" lines.
+bench_qemu_boot() {
+	local out=/tmp/bench-boot.out qpid t0 t1 d f n name
+	[ -x $QEMU ] || { echo "# bench: no QEMU in this host"; return 1; }
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	$QEMU -accel kvm -m 256 -machine q35,kernel_irqchip=off -cpu qemu64 \
+		-smp 1 -nodefaults -serial stdio -display none -no-reboot \
+		-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
+		-append "console=ttyS0 quiet panic=-1" \
+		</dev/null >"$out" 2>/tmp/bench-boot.err &
+	qpid=$!
+	t1=
+	for _ in $(seq 1 6000); do
+		if grep -q '^KVMM-GUEST-OK' "$out"; then
+			t1=$(cut -d' ' -f1 /proc/uptime)
+			break
+		fi
+		alive $qpid || break
+		usleep 50000
+	done
+	: > /tmp/bench-exits
+	if [ "$KVMM_MODE" = ref ]; then
+		d=$(ls -d /sys/kernel/debug/kvm/$qpid-* 2>/dev/null | head -n 1)
+	else
+		d=$(ls -d /sys/kernel/debug/kvmm/$qpid-* 2>/dev/null | head -n 1)
+	fi
+	if [ -n "$t1" ] && [ -n "$d" ]; then
+		for f in $(find "$d" -type f -name '*exits*'); do
+			name=$(basename "$f")
+			[ "$name" = halt_exits ] && name=hlt_exits
+			n=$(cat "$f" 2>/dev/null) || continue
+			echo "$name $n" >> /tmp/bench-exits
+		done
+	fi
+	wait $qpid 2>/dev/null
+	sed 's/^/# bench guest: /' "$out" | tail -n 5
+	grep -v 'warning:' /tmp/bench-boot.err | sed 's/^/# bench qemu: /'
+	if [ -z "$t1" ]; then
+		echo "bench: qemu_boot_ms -"
+		return 1
+	fi
+	echo "bench: qemu_boot_ms $(awk "BEGIN { printf \"%d\", ($t1 - $t0) * 1000 }")"
+	awk '{ s[$1] += $2 } END { for (k in s) print "bench-exits: " k, s[k] }' /tmp/bench-exits | sort
+}

@@ -119,6 +119,16 @@ void kvmm_mark_page_dirty(struct kvmm_vm *vm, u64 gfn)
 }
 
 /*
+ * Only address space 0 exists (no SMM: KVM_CAP_MULTI_ADDRESS_SPACE
+ * answers 0), so slot ids with bits above 15 get -EINVAL, as from a KVM
+ * built without SMM; ids beyond the slot count too.
+ */
+static bool kvmm_slot_id_valid(u32 id)
+{
+	return !(id >> 16) && (u16)id < KVMM_USER_MEM_SLOTS;
+}
+
+/*
  * The logging slot @id names, for the two harvest ioctls (slots_lock
  * held): -EINVAL for an address space or id KVM does not have, -ENOENT
  * for no slot or one that does not log.
@@ -129,7 +139,7 @@ static struct kvmm_memslot *kvmm_logged_slot(struct kvmm_vm *vm, u32 id,
 	struct kvmm_memslot *slot;
 
 	*err = -EINVAL;
-	if ((id >> 16) || (u16)id >= KVMM_USER_MEM_SLOTS)
+	if (!kvmm_slot_id_valid(id))
 		return NULL;
 	*err = -ENOENT;
 	slot = xa_load(&vm->by_id, (u16)id);
@@ -211,7 +221,7 @@ static long kvmm_clear_dirty_log(struct kvmm_vm *vm,
 	long r;
 
 	/* KVM's order of checks, and so of errors. */
-	if ((log->slot >> 16) || (u16)log->slot >= KVMM_USER_MEM_SLOTS)
+	if (!kvmm_slot_id_valid(log->slot))
 		return -EINVAL;
 	if (log->first_page & 63)
 		return -EINVAL;

@@ -344,22 +344,40 @@ static void test_bad_args(void)
 		{ 2, 0, 64, ENOENT },			/* logs not */
 		{ 2, 1, 64, EINVAL },			/* alignment first */
 		{ 3, 0, 64, ENOENT },			/* no slot */
-		{ 1u << 16 | TEST_SLOT, 0, 64, EINVAL },/* address space 1 */
+		{ 2u << 16 | TEST_SLOT, 0, 64, EINVAL },/* no such space */
 		{ 32764, 0, 64, EINVAL },		/* beyond the slots */
 	};
 	static const struct {
 		uint32_t slot;
 		int err;
 	} get[] = {
-		{ 2, ENOENT }, { 3, ENOENT }, { 1u << 16 | TEST_SLOT, EINVAL },
+		{ 2, ENOENT }, { 3, ENOENT }, { 2u << 16 | TEST_SLOT, EINVAL },
 		{ 32764, EINVAL },
 	};
+	/*
+	 * Address space 1 is SMM's: with it, no slot there logs (ENOENT);
+	 * without it (kvmm, KVM built without SMM), EINVAL.
+	 */
+	int smm_err = kvm_check_cap(KVM_CAP_MULTI_ADDRESS_SPACE) > 1 ?
+		      ENOENT : EINVAL;
 	bool ok = true;
 	unsigned int i;
 	int r;
 
 	vm_set_user_memory_region(t.vm, 2, 0, TEST_GPA + TEST_BYTES,
 				  HUGE_SIZE, plain);
+	r = __get_log(t.vm, 1u << 16 | TEST_SLOT, bm);
+	if (r != -1 || errno != smm_err) {
+		pr_info("GET in address space 1: rc %d errno %s, expected %s",
+			r, errno_name(errno), errno_name(smm_err));
+		ok = false;
+	}
+	r = __clear_log(t.vm, 1u << 16 | TEST_SLOT, 0, 64, bm);
+	if (r != -1 || errno != smm_err) {
+		pr_info("CLEAR in address space 1: rc %d errno %s, expected %s",
+			r, errno_name(errno), errno_name(smm_err));
+		ok = false;
+	}
 	for (i = 0; i < ARRAY_SIZE(get); i++) {
 		r = __get_log(t.vm, get[i].slot, bm);
 		if (r != -1 || errno != get[i].err) {

@@ -78,6 +78,28 @@ void kvmm_free_pages(struct page *page, unsigned int order)
 	__free_pages(page, order);
 }
 
+/*
+ * Zeroed memory that may be too large for kmalloc (vmalloc'ed then):
+ * dirty bitmaps, up to 512 MiB for the largest slot.  The caller hands
+ * the size back to kvmm_kvfree(), as vmalloc'ed memory has no ksize().
+ */
+void *kvmm_kvzalloc(size_t size, gfp_t gfp)
+{
+	void *p = kvzalloc(size, gfp);
+
+	if (p)
+		kvmm_account(1, size);
+	return p;
+}
+
+void kvmm_kvfree(const void *ptr, size_t size)
+{
+	if (!ptr)
+		return;
+	kvmm_account(-1, -(long)size);
+	kvfree(ptr);
+}
+
 void kvmm_alloc_counts(long *objects, long *bytes)
 {
 	*objects = atomic_long_read(&kvmm_alloc_objects);

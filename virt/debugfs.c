@@ -5,7 +5,10 @@
  *   allocations   "objects <n> bytes <n>": outstanding accounted allocations
  *   <pid>-<fd>/   one directory per VM, named as Linux 6.1 names its own
  *                 under kvm/ (creator's pid, VM fd number); the arch puts
- *                 its VM counters there (x86: pages_4k, pages_2m)
+ *                 its VM counters there (x86: pages_4k, pages_2m,
+ *                 dirty_wrprot_faults, dirty_split_2m)
+ *   <pid>-<fd>/dirty_marked
+ *                 pages whose dirty-log bit went from 0 to 1
  *   <pid>-<fd>/vcpu<id>/
  *                 one directory per vCPU with its counters (struct
  *                 kvmm_vcpu_stat), one file each, read-only
@@ -73,6 +76,16 @@ static int kvmm_vm_dead_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(kvmm_vm_dead_fops, kvmm_vm_dead_get,
 			 kvmm_vm_dead_set, "%llu\n");
 
+static int kvmm_dirty_marked_get(void *data, u64 *val)
+{
+	struct kvmm_vm *vm = data;
+
+	*val = atomic64_read(&vm->dirty_marked);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kvmm_dirty_marked_fops, kvmm_dirty_marked_get, NULL,
+			 "%llu\n");
+
 /*
  * Give a new VM, about to be installed as @fd, its directory.  A VM whose
  * fd was closed but which lives on (vCPU fds open) may still hold the
@@ -100,6 +113,8 @@ void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd)
 	vm->debugfs_dir = dir;
 	debugfs_create_file_unsafe("vm_dead", 0600, dir, vm,
 				   &kvmm_vm_dead_fops);
+	debugfs_create_file_unsafe("dirty_marked", 0444, dir, vm,
+				   &kvmm_dirty_marked_fops);
 	kvmm_x86_vm_debugfs_init(vm, dir);
 }
 

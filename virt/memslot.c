@@ -11,7 +11,9 @@
  * vm->srcu across the lookup and every use of the slot, and a removed
  * slot is freed only after synchronize_srcu().  Before a slot's range
  * stops mapping to its memory, the second-level mappings of the range are
- * zapped (Documentation/mmu.rst).
+ * zapped (Documentation/mmu.rst).  A change of flags alone replaces the
+ * slot in place, so the guest's memory never disappears meanwhile, and
+ * starts or stops dirty logging (virt/dirty_log.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +24,14 @@
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
+
+/* A slot no reader can reach any more, with its dirty bitmap. */
+static void kvmm_slot_free(struct kvmm_memslot *slot)
+{
+	if (slot->dirty_bitmap)
+		kvmm_dirty_bitmap_free(slot);
+	kvmm_free(slot);
+}
 
 int kvmm_memslots_init(struct kvmm_vm *vm)
 {
@@ -37,7 +47,7 @@ void kvmm_memslots_destroy(struct kvmm_vm *vm)
 	unsigned long id;
 
 	xa_for_each(&vm->by_id, id, slot)
-		kvmm_free(slot);
+		kvmm_slot_free(slot);
 	xa_destroy(&vm->by_id);
 	mtree_destroy(&vm->by_gfn);
 }
@@ -139,6 +149,40 @@ static int kvmm_check_reach(struct kvmm_vm *vm, u64 base_gfn, u64 npages,
 	       -EEXIST : -EINVAL;
 }
 
+/*
+ * Same frames, same memory, other flags (KVM_MR_FLAGS_ONLY: only
+ * KVM_MEM_LOG_DIRTY_PAGES may change): @new takes @old's place in every
+ * index at once, so a fault finds one or the other, never no slot, and
+ * the mappings stay.  Once no reader uses @old, the mappings are made to
+ * fit the new flags (dirty logging starts or stops).
+ */
+static long kvmm_slot_change_flags(struct kvmm_vm *vm,
+				   struct kvmm_memslot *old,
+				   struct kvmm_memslot *new)
+{
+	int r;
+
+	r = mtree_store_range(&vm->by_gfn, new->base_gfn,
+			      kvmm_memslot_end_gfn(new) - 1, new,
+			      GFP_KERNEL_ACCOUNT);
+	if (r) {
+		if (new->dirty_bitmap != old->dirty_bitmap)
+			kvmm_dirty_bitmap_free(new);
+		kvmm_free(new);
+		return -ENOMEM;
+	}
+	xa_store(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
+	kvmm_slot_hva_add(vm, new);
+	kvmm_slot_hva_del(vm, old);
+	synchronize_srcu_expedited(&vm->srcu);
+
+	kvmm_dirty_log_commit(vm, old, new);
+	if (old->dirty_bitmap == new->dirty_bitmap)
+		old->dirty_bitmap = NULL;
+	kvmm_slot_free(old);
+	return 0;
+}
+
 /* Caller holds vm->slots_lock. */
 long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 			       const struct kvm_userspace_memory_region *mem)
@@ -163,7 +207,7 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 		xa_erase(&vm->by_id, old->id);
 		kvmm_slot_hva_del(vm, old);
 		vm->nr_slot_pages -= old->npages;
-		kvmm_free(old);
+		kvmm_slot_free(old);
 		return 0;
 	}
 
@@ -190,6 +234,9 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 	new->npages = npages;
 	new->flags = mem->flags;
 	new->userspace_addr = mem->userspace_addr;
+	r = kvmm_dirty_log_prepare(vm, old, new);
+	if (r)
+		goto out_free;
 
 	if (!old) {
 		r = xa_insert(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
@@ -205,9 +252,13 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 		return 0;
 	}
 
+	if (base_gfn == old->base_gfn)
+		return kvmm_slot_change_flags(vm, old, new);
+
 	/*
-	 * Move or flags change: take the old slot out (and its mappings),
-	 * then publish the new one; on overlap put the old one back.
+	 * Move (the flags may change too): take the old slot out (and its
+	 * mappings), then publish the new one; on overlap put the old one
+	 * back.
 	 */
 	kvmm_slot_unpublish(vm, old);
 	r = kvmm_slot_insert(vm, new);
@@ -220,10 +271,15 @@ long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 	xa_store(&vm->by_id, new->id, new, GFP_KERNEL_ACCOUNT);
 	kvmm_slot_hva_add(vm, new);
 	kvmm_slot_hva_del(vm, old);
-	kvmm_free(old);
+	/* A bitmap the new slot took over stays (kvmm_dirty_log_prepare()). */
+	if (old->dirty_bitmap == new->dirty_bitmap)
+		old->dirty_bitmap = NULL;
+	kvmm_slot_free(old);
 	return 0;
 
 out_free:
+	if (new->dirty_bitmap && (!old || new->dirty_bitmap != old->dirty_bitmap))
+		kvmm_dirty_bitmap_free(new);
 	kvmm_free(new);
 	return r == -ENOMEM ? -ENOMEM : (r == -EEXIST ? -EEXIST : -EINVAL);
 }

@@ -93,6 +93,44 @@ static long kvmm_vm_set_memory_region_ioctl(struct file *filp,
 	return r;
 }
 
+static long kvmm_vm_get_dirty_log_ioctl(struct file *filp, unsigned long arg)
+{
+	struct kvm_dirty_log log;
+
+	if (copy_from_user(&log, (void __user *)arg, sizeof(log)))
+		return -EFAULT;
+	return kvmm_vm_get_dirty_log(filp->private_data, &log);
+}
+
+static long kvmm_vm_clear_dirty_log_ioctl(struct file *filp,
+					  unsigned long arg)
+{
+	struct kvm_clear_dirty_log log;
+
+	if (copy_from_user(&log, (void __user *)arg, sizeof(log)))
+		return -EFAULT;
+	return kvmm_vm_clear_dirty_log(filp->private_data, &log);
+}
+
+/*
+ * KVM_ENABLE_CAP on the VM (api.rst 4.37, section 7): a capability kvmm
+ * cannot enable gets -EINVAL, as from KVM.
+ */
+static long kvmm_vm_enable_cap_ioctl(struct file *filp, unsigned long arg)
+{
+	struct kvm_enable_cap cap;
+
+	if (copy_from_user(&cap, (void __user *)arg, sizeof(cap)))
+		return -EFAULT;
+	switch (cap.cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return kvmm_vm_enable_manual_dirty_log(filp->private_data,
+						       &cap);
+	default:
+		return -EINVAL;
+	}
+}
+
 static long kvmm_vm_check_extension_ioctl(struct file *filp,
 					  unsigned long arg)
 {
@@ -112,8 +150,9 @@ static long kvmm_vm_irq_line_ioctl(struct file *filp, unsigned long arg)
 
 /*
  * Table of VM ioctls; the lock column is what the dispatcher takes.
- * Memory-region changes serialize on vm->slots_lock inside the handler
- * so vCPU creation is not held up by them.
+ * Memory-region changes, the dirty-log ioctls and the dirty-log mode
+ * serialize on vm->slots_lock inside the handler so vCPU creation is not
+ * held up by them.
  */
 static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 	KVMM_IOCTL(KVM_CREATE_VCPU, kvmm_vm_create_vcpu_ioctl,
@@ -122,6 +161,11 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 		   kvmm_vm_set_memory_region_ioctl, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_CHECK_EXTENSION, kvmm_vm_check_extension_ioctl,
 		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_DIRTY_LOG, kvmm_vm_get_dirty_log_ioctl,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_CLEAR_DIRTY_LOG, kvmm_vm_clear_dirty_log_ioctl,
+		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_ENABLE_CAP, kvmm_vm_enable_cap_ioctl, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_SET_TSS_ADDR, kvmm_x86_vm_set_tss_addr,
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,

@@ -76,10 +76,15 @@ static bool emul_ram(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
 		 * As in KVM, memory the host cannot read or write right now
 		 * (mprotect, munmap) is treated as MMIO for this access.
 		 */
-		if (write)
+		if (write) {
 			ram = !copy_to_user((void __user *)hva, buf, len);
-		else
+			/* After the write: a harvest then copies the data. */
+			if (ram)
+				kvmm_mark_page_dirty_in_slot(vm, slot,
+							     gpa >> PAGE_SHIFT);
+		} else {
 			ram = !copy_from_user(buf, (void __user *)hva, len);
+		}
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return ram;
@@ -250,6 +255,8 @@ static int emul_ram_cmpxchg(struct kvmm_vcpu *vcpu, u64 gpa, const void *old,
 		break;
 	}
 	}
+	if (!r)
+		kvmm_mark_page_dirty_in_slot(vm, slot, gpa >> PAGE_SHIFT);
 out:
 	srcu_read_unlock(&vm->srcu, idx);
 	if (r < 0)

@@ -41,6 +41,43 @@ int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
 	return r;
 }
 
+/*
+ * Write guest memory by guest physical address, as kvmm itself does when
+ * it stores into the guest (not for the guest's own accesses, which the
+ * emulator makes through its callbacks): RAM of writable slots only
+ * (-ENOENT otherwise), every page written marked in the dirty log.
+ */
+int kvmm_write_guest(struct kvmm_vm *vm, u64 gpa, const void *buf,
+		     unsigned int len)
+{
+	int idx, r = 0;
+
+	idx = srcu_read_lock(&vm->srcu);
+	while (len) {
+		unsigned int off = offset_in_page(gpa);
+		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
+		struct kvmm_memslot *slot;
+		unsigned long hva;
+
+		slot = kvmm_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+		if (!slot || (slot->flags & KVM_MEM_READONLY)) {
+			r = -ENOENT;
+			break;
+		}
+		hva = kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) + off;
+		if (copy_to_user((void __user *)hva, buf, n)) {
+			r = -EFAULT;
+			break;
+		}
+		kvmm_mark_page_dirty_in_slot(vm, slot, gpa >> PAGE_SHIFT);
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
 static int kvmm_walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)
 {
 	return kvmm_read_guest(ctx, gpa, buf, len);

@@ -58,12 +58,17 @@ DEFINE_SHOW_ATTRIBUTE(kvmm_exception_intercepts);
 /*
  * The VM's debugfs directory: second-level leaves by size, under the
  * names and in the format of Linux 6.1's x86 VM statistics, and kvmm's
- * own exception_intercepts.
+ * own exception_intercepts and dirty-logging counters (writes that found
+ * a page the log had write-protected, 2-MiB leaves split for logging).
  */
 void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir)
 {
 	debugfs_create_u64("pages_4k", 0444, dir, &vm->arch.tdp.leaves[0]);
 	debugfs_create_u64("pages_2m", 0444, dir, &vm->arch.tdp.leaves[1]);
+	debugfs_create_u64("dirty_wrprot_faults", 0444, dir,
+			   &vm->arch.tdp.wrprot_faults);
+	debugfs_create_u64("dirty_split_2m", 0444, dir,
+			   &vm->arch.tdp.split_2m);
 	if (kvmm_ops->exception_intercepts)
 		debugfs_create_file("exception_intercepts", 0444, dir, vm,
 				    &kvmm_exception_intercepts_fops);
@@ -78,10 +83,10 @@ bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm)
 	return false;
 }
 
-/* KVM_MEM_READONLY only: dirty logging is not implemented yet. */
+/* The slot flags of KVM 6.1 on x86. */
 u32 kvmm_x86_memslot_flags(void)
 {
-	return KVM_MEM_READONLY;
+	return KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES;
 }
 
 /*

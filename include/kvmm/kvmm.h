@@ -24,6 +24,8 @@ struct page *kvmm_alloc_page(gfp_t gfp);
 void kvmm_free_page(struct page *page);
 struct page *kvmm_alloc_pages(gfp_t gfp, unsigned int order);
 void kvmm_free_pages(struct page *page, unsigned int order);
+void *kvmm_kvzalloc(size_t size, gfp_t gfp);
+void kvmm_kvfree(const void *ptr, size_t size);
 void kvmm_alloc_counts(long *objects, long *bytes);
 int kvmm_alloc_check_leaks(void);
 

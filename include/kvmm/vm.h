@@ -40,6 +40,13 @@ struct kvmm_memslot {
 	struct rcu_head rcu;
 	/* In vm->by_hva: [userspace_addr, userspace_addr + size - 1]. */
 	struct interval_tree_node hva_node;
+	/*
+	 * KVM_MEM_LOG_DIRTY_PAGES: one bit per page, set atomically by
+	 * whatever writes the page (virt/dirty_log.c), followed by as many
+	 * bits again that GET/CLEAR_DIRTY_LOG use as their buffer (under
+	 * slots_lock).  NULL exactly when the slot does not log.
+	 */
+	unsigned long *dirty_bitmap;
 };
 
 static inline u64 kvmm_memslot_end_gfn(const struct kvmm_memslot *slot)
@@ -91,6 +98,14 @@ struct kvmm_vm {
 	unsigned long mn_start, mn_end;	/* union of active ranges */
 
 	struct dentry *debugfs_dir;	/* kvmm/<pid>-<fd>/, or NULL */
+
+	/*
+	 * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (KVM_DIRTY_LOG_*), set by
+	 * KVM_ENABLE_CAP under slots_lock.  dirty_marked counts bits that
+	 * went from 0 to 1 in any slot's dirty bitmap (debugfs).
+	 */
+	u64 manual_dirty_log_protect;
+	atomic64_t dirty_marked;
 
 	/*
 	 * Set once, never cleared, by kvmm_vm_dead(): kvmm found the VM
@@ -184,6 +199,26 @@ void kvmm_memslots_destroy(struct kvmm_vm *vm);
 long kvmm_vm_set_memory_region(struct kvmm_vm *vm,
 			       const struct kvm_userspace_memory_region *mem);
 struct kvmm_memslot *kvmm_gfn_to_memslot(struct kvmm_vm *vm, u64 gfn);
+
+/* virt/dirty_log.c (Documentation/mmu.rst, "Dirty logging") */
+static inline unsigned long kvmm_dirty_bitmap_bytes(const struct kvmm_memslot *slot)
+{
+	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
+}
+
+int kvmm_dirty_log_prepare(struct kvmm_vm *vm, struct kvmm_memslot *old,
+			   struct kvmm_memslot *new);
+void kvmm_dirty_log_commit(struct kvmm_vm *vm, struct kvmm_memslot *old,
+			   struct kvmm_memslot *new);
+void kvmm_dirty_bitmap_free(struct kvmm_memslot *slot);
+void kvmm_mark_page_dirty_in_slot(struct kvmm_vm *vm,
+				  const struct kvmm_memslot *slot, u64 gfn);
+void kvmm_mark_page_dirty(struct kvmm_vm *vm, u64 gfn);
+long kvmm_vm_get_dirty_log(struct kvmm_vm *vm, struct kvm_dirty_log *log);
+long kvmm_vm_clear_dirty_log(struct kvmm_vm *vm,
+			     struct kvm_clear_dirty_log *log);
+long kvmm_vm_enable_manual_dirty_log(struct kvmm_vm *vm,
+				     const struct kvm_enable_cap *cap);
 
 /* virt/mmu_notifier.c */
 int kvmm_mmu_notifier_init(struct kvmm_vm *vm);

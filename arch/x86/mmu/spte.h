@@ -21,6 +21,14 @@
 #define SPTE_A		BIT_ULL(5)
 #define SPTE_D		BIT_ULL(6)
 #define SPTE_PS		BIT_ULL(7)
+/*
+ * Software bit (AVL, bits 9-11, ignored by the walk: APM vol. 2, 5.4.1):
+ * the leaf maps a host page obtained for writing in a writable slot, so
+ * it may be made writable without asking the host again (KVM's
+ * host-writable bit).  A dirty-logged slot keeps such leaves read-only
+ * until the guest writes (Documentation/mmu.rst, "Dirty logging").
+ */
+#define SPTE_HOST_WRITABLE BIT_ULL(9)
 #define SPTE_NX		BIT_ULL(63)
 #define SPTE_ADDR_MASK	GENMASK_ULL(51, 12)
 
@@ -55,14 +63,19 @@ static inline u64 spte_level_frames(int level)
  * A leaf at @level (1: 4-KiB PTE, 2: 2-MiB PDE with PS set, APM 5.3.4):
  * write-back (PAT index 0: PWT, PCD and the large page's PAT bit 12
  * clear), A/D preset so the CPU never needs to write them back.  @pfn is
- * aligned to the leaf's size.
+ * aligned to the leaf's size.  @host_writable: the host page may be
+ * written (SPTE_HOST_WRITABLE); @writable (which implies it): the guest
+ * may write now.
  */
-static inline u64 spte_make_leaf(u64 pfn, bool writable, int level)
+static inline u64 spte_make_leaf(u64 pfn, bool writable, bool host_writable,
+				 int level)
 {
 	u64 spte = (pfn << 12) | SPTE_P | SPTE_US | SPTE_A;
 
 	if (level > 1)
 		spte |= SPTE_PS;
+	if (host_writable || writable)
+		spte |= SPTE_HOST_WRITABLE;
 	if (writable)
 		spte |= SPTE_RW | SPTE_D;
 	return spte;

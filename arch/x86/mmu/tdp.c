@@ -28,14 +28,11 @@
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
-#include "spte.h"
+#include "tdp.h"
 
 #define TDP_CACHE_PAGES	SPTE_MAX_LEVELS
 static_assert(TDP_CACHE_PAGES <= ARRAY_SIZE(((struct kvmm_mmu_cache *)0)->pages));
 static_assert(SPTE_LEAF_LEVELS == ARRAY_SIZE(((struct kvmm_tdp *)0)->leaves));
-
-#define TDP_2M_FRAMES	512ULL
-#define TDP_2M_BYTES	(TDP_2M_FRAMES << PAGE_SHIFT)
 
 /*
  * The per-vCPU cache keeps what a fault did not use for the next one, so
@@ -143,17 +140,6 @@ static void tdp_count_leaves(struct kvmm_vm *vm, int level, long n)
 	vm->arch.tdp.leaves[level - 1] += n;
 }
 
-/*
- * What installing a leaf took out of the tree, for the fault to deal with
- * once mmu_lock is dropped: flush, and only then free the table page a
- * 2-MiB leaf replaced (hardware may walk it through a cached PDE until
- * the flush).
- */
-struct tdp_removed {
-	bool flush;
-	u64 *table;
-};
-
 static unsigned int tdp_count_present(const u64 *table)
 {
 	unsigned int i, n = 0;
@@ -164,71 +150,172 @@ static unsigned int tdp_count_present(const u64 *table)
 }
 
 /*
- * Install a leaf at @level (SPTE_LEVEL_4K or SPTE_LEVEL_2M) for @gfn ->
- * @pfn, both aligned to the leaf's size; mmu_lock held.  Whatever the
- * leaf's PDE held before (a 4-KiB table, a 2-MiB leaf) is taken out and
- * reported in @rm.
+ * The one place that accounts for an entry at @level going from @old to
+ * @new (KVM's handle_changed_spte()); mmu_lock held.  It keeps the leaf
+ * counts (pages_4k, pages_2m) and the table-page count, and tells the
+ * caller through @rm what the change requires before mmu_lock's holder
+ * returns to whoever relies on it:
+ *
+ *  - a flush when a translation the CPU may have cached is gone or lost
+ *    write permission: a present leaf cleared, replaced by a table or
+ *    another frame, or made read-only; a table unlinked;
+ *  - freeing, after that flush, of a 4-KiB table a 2-MiB leaf replaced.
+ *
+ * Nothing else changes the tree's shape; a leaf made writable, or a
+ * leaf or table added where nothing was, needs no flush.
  */
-static void tdp_map(struct kvmm_vm *vm, struct kvmm_mmu_cache *c, u64 gfn,
-		    u64 pfn, bool writable, int level, struct tdp_removed *rm)
+void tdp_spte_changed(struct kvmm_vm *vm, u64 old, u64 new, int level,
+		      struct tdp_removed *rm)
+{
+	bool old_leaf = spte_present(old) && spte_is_leaf(old, level);
+	bool new_leaf = spte_present(new) && spte_is_leaf(new, level);
+	bool same_frame = spte_present(new) && spte_addr(new) == spte_addr(old);
+
+	if (old_leaf)
+		tdp_count_leaves(vm, level, -1);
+	if (new_leaf)
+		tdp_count_leaves(vm, level, 1);
+
+	if (old_leaf && (!new_leaf || !same_frame ||
+			 ((old & SPTE_RW) && !(new & SPTE_RW))))
+		rm->flush = true;
+
+	if (spte_present(old) && !old_leaf && !same_frame) {
+		u64 *table = __va(spte_addr(old));
+
+		/* Only a 2-MiB leaf replaces a table: one of 4-KiB leaves. */
+		if (level != SPTE_LEVEL_2M || rm->table) {
+			kvmm_internal_error("table at level %d unlinked, or a second one\n",
+					    level);
+			return;
+		}
+		tdp_count_leaves(vm, SPTE_LEVEL_4K,
+				 -(long)tdp_count_present(table));
+		vm->arch.tdp.nr_pages--;
+		rm->table = table;
+		rm->flush = true;
+	}
+}
+
+/* Replace the entry at @sptep (at @level) with @new; returns the old one. */
+u64 tdp_set_spte(struct kvmm_vm *vm, u64 *sptep, u64 new, int level,
+		 struct tdp_removed *rm)
+{
+	/*
+	 * xchg: the CPU may set the accessed bit of a present leaf under us
+	 * (a locked update); the entry read back is what was replaced.
+	 */
+	u64 old = xchg(sptep, new);
+
+	tdp_spte_changed(vm, old, new, level, rm);
+	return old;
+}
+
+/*
+ * Take write permission from the present leaf at @sptep, or give it
+ * back with the dirty bit preset.  Atomic operations: they cannot undo
+ * an accessed bit the CPU sets meanwhile (tdp_age() clears it the same
+ * way).
+ */
+void tdp_clear_writable(struct kvmm_vm *vm, u64 *sptep, int level,
+			struct tdp_removed *rm)
+{
+	u64 old = atomic64_fetch_andnot(SPTE_RW, (atomic64_t *)sptep);
+
+	tdp_spte_changed(vm, old, old & ~SPTE_RW, level, rm);
+}
+
+void tdp_make_writable(struct kvmm_vm *vm, u64 *sptep, int level,
+		       struct tdp_removed *rm)
+{
+	u64 old = atomic64_fetch_or(SPTE_RW | SPTE_D, (atomic64_t *)sptep);
+
+	tdp_spte_changed(vm, old, old | SPTE_RW | SPTE_D, level, rm);
+}
+
+/*
+ * The entry for @gfn at level @target, or the first one above it that is
+ * not present or a leaf; its level in @level.  mmu_lock held.
+ */
+u64 *tdp_walk_to(struct kvmm_vm *vm, u64 gfn, int target, int *level)
 {
 	u64 *table = vm->arch.tdp.root;
-	u64 *e;
+	int l;
+
+	for (l = vm->arch.tdp.levels; ; l--) {
+		u64 *e = &table[spte_index(gfn, l)];
+		u64 v = READ_ONCE(*e);
+
+		if (l == target || !spte_present(v) || spte_is_leaf(v, l)) {
+			*level = l;
+			return e;
+		}
+		table = __va(spte_addr(v));
+	}
+}
+
+/* After mmu_lock is dropped: flush, then free what was unlinked. */
+void tdp_finish(struct kvmm_vm *vm, struct tdp_removed *rm)
+{
+	if (rm->flush)
+		kvmm_x86_flush_remote_tlbs(vm);
+	if (rm->table)
+		kvmm_free_page(virt_to_page(rm->table));
+}
+
+/*
+ * Install @spte, a leaf at @level (SPTE_LEVEL_4K or SPTE_LEVEL_2M), for
+ * @gfn, aligned to the leaf's size; mmu_lock held.  Whatever the leaf's
+ * PDE held before (a 4-KiB table, a 2-MiB leaf) is taken out and
+ * reported in @rm.  A leaf already there for the same frame with at
+ * least the new permissions stays (another vCPU's fault came first).
+ */
+static void tdp_map(struct kvmm_vm *vm, struct kvmm_mmu_cache *c, u64 gfn,
+		    u64 spte, int level, struct tdp_removed *rm)
+{
+	u64 *table = vm->arch.tdp.root;
+	u64 *e, old;
 	int l;
 
 	for (l = vm->arch.tdp.levels; l > level; l--) {
 		e = &table[spte_index(gfn, l)];
-		if (spte_present(*e) && spte_is_leaf(*e, l)) {
-			/*
-			 * A 4-KiB leaf inside a 2-MiB one: the host mapping
-			 * shrank.  The 2-MiB leaf goes; the rest of its range
-			 * faults in again.
-			 */
-			WRITE_ONCE(*e, 0);
-			tdp_count_leaves(vm, l, -1);
-			rm->flush = true;
-		}
-		if (!spte_present(*e)) {
-			u64 *next = tdp_new_table(vm, c);
-
-			WRITE_ONCE(*e, spte_make_table(__pa(next)));
-		}
+		/*
+		 * A 4-KiB leaf inside a 2-MiB one: the host mapping shrank,
+		 * or the slot logs dirty pages now.  The 2-MiB leaf goes;
+		 * the rest of its range faults in again.
+		 */
+		if (spte_present(*e) && spte_is_leaf(*e, l))
+			tdp_set_spte(vm, e, 0, l, rm);
+		if (!spte_present(*e))
+			tdp_set_spte(vm, e,
+				     spte_make_table(__pa(tdp_new_table(vm, c))),
+				     l, rm);
 		table = __va(spte_addr(*e));
 	}
 
 	e = &table[spte_index(gfn, level)];
-	if (spte_present(*e)) {
-		if (spte_is_leaf(*e, level)) {
-			/* Another vCPU's fault, or a read-only leaf made writable. */
-			tdp_count_leaves(vm, level, -1);
-		} else {
-			/*
-			 * A 2-MiB leaf over a 4-KiB table: unlink the table.
-			 * Its leaves mapped the same host pages (no
-			 * invalidation came in between), so until the flush
-			 * the guest sees nothing stale through them.
-			 */
-			rm->table = __va(spte_addr(*e));
-			tdp_count_leaves(vm, SPTE_LEVEL_4K,
-					 -(long)tdp_count_present(rm->table));
-			vm->arch.tdp.nr_pages--;
-			rm->flush = true;
-		}
-	}
-	WRITE_ONCE(*e, spte_make_leaf(pfn, writable, level));
-	tdp_count_leaves(vm, level, 1);
+	old = READ_ONCE(*e);
+	if (spte_present(old) && spte_is_leaf(old, level) &&
+	    spte_addr(old) == spte_addr(spte) &&
+	    (!(spte & SPTE_RW) || (old & SPTE_RW)))
+		return;
+	/*
+	 * Over a 4-KiB table, tdp_spte_changed() unlinks it: its leaves
+	 * mapped the same host pages (no invalidation came in between), so
+	 * until the flush the guest sees nothing stale through them.
+	 */
+	tdp_set_spte(vm, e, spte, level, rm);
 }
 
 /*
  * Clear the leaves overlapping frames [start, end); mmu_lock held.  A
- * 2-MiB leaf overlapping the range in any part goes whole.  Returns
- * whether any leaf was cleared.
+ * 2-MiB leaf overlapping the range in any part goes whole.  @rm->flush
+ * says whether any leaf was cleared.
  */
-static bool tdp_zap(struct kvmm_vm *vm, u64 *table, int level, u64 base,
-		    u64 start, u64 end)
+static void tdp_zap(struct kvmm_vm *vm, u64 *table, int level, u64 base,
+		    u64 start, u64 end, struct tdp_removed *rm)
 {
 	u64 span = spte_level_frames(level);
-	bool zapped = false;
 	unsigned int i;
 
 	for (i = 0; i < SPTE_PER_TABLE; i++) {
@@ -236,16 +323,12 @@ static bool tdp_zap(struct kvmm_vm *vm, u64 *table, int level, u64 base,
 
 		if (hi <= start || lo >= end || !spte_present(table[i]))
 			continue;
-		if (spte_is_leaf(table[i], level)) {
-			WRITE_ONCE(table[i], 0);
-			tdp_count_leaves(vm, level, -1);
-			zapped = true;
-		} else {
-			zapped |= tdp_zap(vm, __va(spte_addr(table[i])),
-					  level - 1, lo, start, end);
-		}
+		if (spte_is_leaf(table[i], level))
+			tdp_set_spte(vm, &table[i], 0, level, rm);
+		else
+			tdp_zap(vm, __va(spte_addr(table[i])), level - 1, lo,
+				start, end, rm);
 	}
-	return zapped;
 }
 
 /* Free @table and every table below it, counting them and the leaves. */
@@ -349,13 +432,16 @@ void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm)
  */
 bool kvmm_x86_zap_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end)
 {
+	struct tdp_removed rm = {};
+
 	lockdep_assert_held(&vm->mmu_lock);
 	/* Nothing is mapped beyond the reach (kvmm_tdp_fault()). */
 	end = min(end, vm->arch.tdp.gfn_end);
 	if (start >= end)
 		return false;
-	return tdp_zap(vm, vm->arch.tdp.root, vm->arch.tdp.levels, 0, start,
-		       end);
+	tdp_zap(vm, vm->arch.tdp.root, vm->arch.tdp.levels, 0, start, end,
+		&rm);
+	return rm.flush;
 }
 
 void kvmm_x86_zap_gfn_range(struct kvmm_vm *vm, u64 start, u64 end)
@@ -452,8 +538,8 @@ int kvmm_tdp_fault(struct kvmm_vcpu *vcpu, u64 gpa, bool write)
 	struct kvmm_memslot *slot;
 	unsigned long hva, seq;
 	struct page *page;
-	bool writable, huge_slot;
-	u64 gfn = gpa >> PAGE_SHIFT, frames;
+	bool writable, huge_slot, logging;
+	u64 gfn = gpa >> PAGE_SHIFT, frames, spte;
 	int idx, r, level;
 
 	/*
@@ -476,9 +562,19 @@ retry:
 		srcu_read_unlock(&vm->srcu, idx);
 		return 0;
 	}
+	/*
+	 * Dirty logging: a write to a page the log write-protected only
+	 * needs the permission back (and the page marked), no host lookup.
+	 */
+	logging = slot->dirty_bitmap;
+	if (logging && write && kvmm_tdp_dirty_fault(vm, slot, gfn)) {
+		srcu_read_unlock(&vm->srcu, idx);
+		return 1;
+	}
 	hva = kvmm_gfn_to_hva(slot, gfn);
 	writable = !(slot->flags & KVM_MEM_READONLY);
-	huge_slot = tdp_slot_allows_2m(slot, gfn);
+	/* A logged slot is mapped by 4 KiB: the log has a bit per page. */
+	huge_slot = !logging && tdp_slot_allows_2m(slot, gfn);
 
 	seq = READ_ONCE(vm->mn_seq);
 	smp_rmb();
@@ -530,15 +626,21 @@ retry:
 	    tdp_host_maps_huge(vm->mm, hva))
 		level = SPTE_LEVEL_2M;
 	frames = spte_level_frames(level);
-	tdp_map(vm, cache, ALIGN_DOWN(gfn, frames),
-		ALIGN_DOWN(page_to_pfn(page), frames), writable, level, &rm);
+	/*
+	 * A logged slot's leaf is writable only once the guest writes, and
+	 * the page's bit is set under the same hold of mmu_lock: a harvest
+	 * (GET/CLEAR_DIRTY_LOG) then either sees the bit and write-protects
+	 * the leaf after us, or comes first and the bit is for the next one.
+	 */
+	spte = spte_make_leaf(ALIGN_DOWN(page_to_pfn(page), frames),
+			      writable && (write || !logging), writable, level);
+	tdp_map(vm, cache, ALIGN_DOWN(gfn, frames), spte, level, &rm);
+	if (logging && write && writable)
+		kvmm_mark_page_dirty_in_slot(vm, slot, gfn);
 	spin_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 
-	if (rm.flush)
-		kvmm_x86_flush_remote_tlbs(vm);
-	if (rm.table)
-		kvmm_free_page(virt_to_page(rm.table));
+	tdp_finish(vm, &rm);
 
 	if (writable)
 		set_page_dirty_lock(page);

@@ -33,6 +33,12 @@ struct kvmm_tdp {
 	 * pages_2m in debugfs.  Written under mmu_lock.
 	 */
 	u64 leaves[2];
+	/*
+	 * Dirty logging, under mmu_lock: writes that found a leaf the log
+	 * had write-protected, and 2-MiB leaves split for a logged slot.
+	 */
+	u64 wrprot_faults;
+	u64 split_2m;
 };
 
 struct kvmm_arch_vm {

@@ -186,9 +186,21 @@ bool kvmm_x86_age_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end,
 				   bool clear);
 void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm);
 
+/* arch/x86/mmu/dirty.c: dirty logging in the second-level table. */
+struct kvmm_memslot;
+void kvmm_x86_dirty_log_enable(struct kvmm_vm *vm,
+			       const struct kvmm_memslot *slot, bool wrprot);
+void kvmm_x86_dirty_log_disable(struct kvmm_vm *vm,
+				const struct kvmm_memslot *slot);
+bool kvmm_x86_dirty_wrprot_masked(struct kvmm_vm *vm,
+				  const struct kvmm_memslot *slot,
+				  u64 gfn_offset, unsigned long mask);
+
 /* Guest memory access by guest physical address (arch/x86/guest_mem.c). */
 struct walk_env;
 int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len);
+int kvmm_write_guest(struct kvmm_vm *vm, u64 gpa, const void *buf,
+		     unsigned int len);
 void kvmm_x86_walk_env(struct kvmm_vcpu *vcpu, struct walk_env *env);
 u8 kvmm_x86_cpl(struct kvmm_vcpu *vcpu);
 int kvmm_x86_fetch_insn(struct kvmm_vcpu *vcpu, u8 *buf);

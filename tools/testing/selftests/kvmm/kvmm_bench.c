@@ -17,6 +17,14 @@
  *              allocates guest RAM, so either hypervisor may map it with
  *              2-MiB pages where the host backs it with huge pages
  *   memslots   create and delete one of 1000 memory slots, per slot
+ *   dirty_log_1g
+ *              one round of the loop QEMU's migration runs over a 1-GiB
+ *              slot with manual protection (KVM_GET_DIRTY_LOG, then
+ *              KVM_CLEAR_DIRTY_LOG of what it returned), while the guest
+ *              writes 2048 pages of it between rounds; per round
+ *   dirty_refault
+ *              the guest's write to a page the log protected again, per
+ *              page (the same loop, the guest's side)
  */
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -33,6 +41,11 @@
 #define TOUCH_SIZE	(256ul << 20)
 #define HUGE_SIZE	(2ul << 20)
 #define NR_SLOTS	1000
+#define DIRTY_GPA	0x40000000ul
+#define DIRTY_SIZE	(1ul << 30)
+#define DIRTY_PAGES	(DIRTY_SIZE / 4096)
+#define DIRTY_WRITES	2048		/* every 8th page of the first 64 MiB */
+#define DIRTY_ROUNDS	20
 
 static double now_s(void)
 {
@@ -94,6 +107,17 @@ static void guest_touch(void)
 	for (off = 0; off < TOUCH_SIZE; off += 4096)
 		*(volatile uint8_t *)(TOUCH_GPA + off) = 1;
 	GUEST_SYNC(0);
+}
+
+static void guest_dirty(void)
+{
+	uint64_t i, seq;
+
+	for (seq = 1;; seq++) {
+		for (i = 0; i < DIRTY_WRITES; i++)
+			*(volatile uint64_t *)(DIRTY_GPA + i * 8 * 4096) = seq;
+		GUEST_SYNC(0);
+	}
 }
 
 /* ---- host ---- */
@@ -210,6 +234,60 @@ static void bench_memslots(void)
 	munmap(mem, size);
 }
 
+static void bench_dirty_log(void)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+		.args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE },
+	};
+	static uint64_t bitmap[DIRTY_PAGES / 64];
+	struct kvm_dirty_log get = { .slot = 1, .dirty_bitmap = bitmap };
+	struct kvm_clear_dirty_log clear = {
+		.slot = 1, .num_pages = DIRTY_PAGES, .dirty_bitmap = bitmap,
+	};
+	double t[ROUNDS], f[ROUNDS];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	void *ram;
+	int r, i;
+
+	if (!(kvm_check_cap(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) &
+	      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
+		return;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_dirty);
+	ram = guest_ram_alloc(DIRTY_SIZE);
+	vm_ioctl(vm, KVM_ENABLE_CAP, &cap);
+	vm_set_user_memory_region(vm, 1, KVM_MEM_LOG_DIRTY_PAGES, DIRTY_GPA,
+				  DIRTY_SIZE, ram);
+	/* Warm up: the pages get mapped, the log starts from a clear state. */
+	vcpu_run_expect_sync(vcpu, 0);
+	vm_ioctl(vm, KVM_GET_DIRTY_LOG, &get);
+	vm_ioctl(vm, KVM_CLEAR_DIRTY_LOG, &clear);
+	for (r = 0; r < ROUNDS; r++) {
+		double harvest = 0, write = 0;
+
+		for (i = 0; i < DIRTY_ROUNDS; i++) {
+			double t0 = now_s(), t1;
+
+			vcpu_run_expect_sync(vcpu, 0);
+			t1 = now_s();
+			vm_ioctl(vm, KVM_GET_DIRTY_LOG, &get);
+			TEST_ASSERT(bitmap[0] == 0x0101010101010101ull,
+				    "bitmap word 0: %#llx",
+				    (unsigned long long)bitmap[0]);
+			vm_ioctl(vm, KVM_CLEAR_DIRTY_LOG, &clear);
+			harvest += now_s() - t1;
+			write += t1 - t0;
+		}
+		t[r] = harvest / DIRTY_ROUNDS;
+		f[r] = write / DIRTY_ROUNDS / DIRTY_WRITES;
+	}
+	report("dirty_log_1g", t);
+	report("dirty_refault", f);
+	kvm_vm_free(vm);
+	munmap(ram, DIRTY_SIZE);
+}
+
 int main(void)
 {
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
@@ -218,5 +296,6 @@ int main(void)
 	bench_exits("mmio_read", guest_mmio, KVM_EXIT_MMIO);
 	bench_touch();
 	bench_memslots();
+	bench_dirty_log();
 	return 0;
 }

@@ -294,6 +294,8 @@ int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 		r = kvmm_x86_pv_get_msr(vcpu, index, data);
 	if (r == -ENOENT)
 		r = kvmm_x86_mce_get_msr(vcpu, index, data, host);
+	if (r == -ENOENT)
+		r = kvmm_x86_model_get_msr(vcpu, index, data);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {
@@ -342,6 +344,8 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		r = kvmm_x86_pv_set_msr(vcpu, index, data);
 	if (r == -ENOENT)
 		r = kvmm_x86_mce_set_msr(vcpu, index, data, host);
+	if (r == -ENOENT)
+		r = kvmm_x86_model_set_msr(vcpu, index, data, host);
 	if (r != -ENOENT)
 		return r;
 	switch (index) {

@@ -164,6 +164,11 @@ void kvmm_x86_pv_vcpu_init(struct kvmm_vcpu *vcpu);
 int kvmm_x86_pv_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int kvmm_x86_pv_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
 
+/* arch/x86/msr_model.c: model-specific MSRs answered as KVM answers them. */
+int kvmm_x86_model_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int kvmm_x86_model_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+			   bool host);
+
 /* arch/x86/uret_msr.c: MSRs switched back on return to user mode. */
 int kvmm_uret_msr_add(u32 msr);
 int kvmm_uret_msr_slot(u32 msr);

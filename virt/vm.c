@@ -37,6 +37,7 @@ static void kvmm_vm_destroy(struct kvmm_vm *vm)
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
+	kvmm_io_destroy(vm);
 	kvmm_x86_vm_destroy(vm);
 	kvmm_memslots_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
@@ -166,9 +167,12 @@ static struct kvmm_vm *kvmm_vm_alloc(void)
 	err = init_srcu_struct(&vm->srcu);
 	if (err)
 		goto out_free;
+	err = kvmm_io_init(vm);
+	if (err)
+		goto out_io;
 	err = kvmm_memslots_init(vm);
 	if (err)
-		goto out_srcu;
+		goto out_io;
 	err = kvmm_x86_vm_init(vm);
 	if (err)
 		goto out_slots;
@@ -181,7 +185,8 @@ out_arch:
 	kvmm_x86_vm_destroy(vm);
 out_slots:
 	kvmm_memslots_destroy(vm);
-out_srcu:
+out_io:
+	kvmm_io_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 out_free:
 	mmdrop(vm->mm);

@@ -228,12 +228,14 @@ int kvmm_io_bus_read(struct kvmm_vcpu *vcpu, enum kvmm_bus idx, u64 addr,
 int kvmm_io_init(struct kvmm_vm *vm)
 {
 	mutex_init(&vm->io.lock);
+	INIT_LIST_HEAD(&vm->io.ioeventfds);
 	return 0;
 }
 
 /*
  * At VM destruction (no vCPU runs, no fd is left): every device still on
- * a bus is destroyed through its destructor.
+ * a bus is destroyed through its destructor, then what eventfd.c keeps
+ * off the buses.
  */
 void kvmm_io_destroy(struct kvmm_vm *vm)
 {
@@ -252,4 +254,5 @@ void kvmm_io_destroy(struct kvmm_vm *vm)
 		kvmm_free(bus);
 	}
 	mutex_unlock(&vm->io.lock);
+	kvmm_ioeventfd_destroy(vm);
 }

@@ -116,6 +116,8 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
 		   KVMM_LOCK_VM),
+	/* The I/O bus ioctls take vm->io.lock inside (io_bus.h). */
+	KVMM_IOCTL(KVM_IOEVENTFD, kvmm_vm_ioeventfd, KVMM_LOCK_NONE),
 };
 
 static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,

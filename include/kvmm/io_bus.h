@@ -62,6 +62,7 @@ struct kvmm_io_device {
 struct kvmm_vm_io {
 	struct mutex lock;
 	struct kvmm_io_bus __rcu *buses[KVMM_NR_BUSES];
+	struct list_head ioeventfds;		/* virt/eventfd.c */
 };
 
 /* virt/io_bus.c */
@@ -75,5 +76,9 @@ int kvmm_io_bus_write(struct kvmm_vcpu *vcpu, enum kvmm_bus bus, u64 addr,
 		      u32 len, const void *val);
 int kvmm_io_bus_read(struct kvmm_vcpu *vcpu, enum kvmm_bus bus, u64 addr,
 		     u32 len, void *val);
+
+/* virt/eventfd.c */
+long kvmm_vm_ioeventfd(struct file *filp, unsigned long arg);
+void kvmm_ioeventfd_destroy(struct kvmm_vm *vm);
 
 #endif /* _KVMM_IO_BUS_H */

@@ -17,6 +17,7 @@
  * first range that starts after the access.
  */
 #include <linux/kvm.h>
+#include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/srcu.h>
@@ -227,8 +228,17 @@ int kvmm_io_bus_read(struct kvmm_vcpu *vcpu, enum kvmm_bus idx, u64 addr,
 
 int kvmm_io_init(struct kvmm_vm *vm)
 {
+	struct page *page;
+
 	mutex_init(&vm->io.lock);
 	INIT_LIST_HEAD(&vm->io.ioeventfds);
+	INIT_LIST_HEAD(&vm->io.coalesced_zones);
+	spin_lock_init(&vm->io.ring_lock);
+	/* The coalesced-MMIO ring, shared by every vCPU's mmap (api.rst). */
+	page = kvmm_alloc_page(GFP_KERNEL_ACCOUNT);
+	if (!page)
+		return -ENOMEM;
+	vm->io.ring = page_address(page);
 	return 0;
 }
 
@@ -255,4 +265,6 @@ void kvmm_io_destroy(struct kvmm_vm *vm)
 	}
 	mutex_unlock(&vm->io.lock);
 	kvmm_ioeventfd_destroy(vm);
+	if (vm->io.ring)
+		kvmm_free_page(virt_to_page(vm->io.ring));
 }

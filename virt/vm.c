@@ -118,6 +118,10 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 		   KVMM_LOCK_VM),
 	/* The I/O bus ioctls take vm->io.lock inside (io_bus.h). */
 	KVMM_IOCTL(KVM_IOEVENTFD, kvmm_vm_ioeventfd, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_REGISTER_COALESCED_MMIO,
+		   kvmm_vm_register_coalesced_mmio, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_UNREGISTER_COALESCED_MMIO,
+		   kvmm_vm_unregister_coalesced_mmio, KVMM_LOCK_NONE),
 };
 
 static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,

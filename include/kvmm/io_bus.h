@@ -22,6 +22,7 @@
 struct kvmm_vm;
 struct kvmm_vcpu;
 struct kvmm_io_device;
+struct kvm_coalesced_mmio_ring;
 
 enum kvmm_bus {
 	KVMM_MMIO_BUS,
@@ -63,6 +64,9 @@ struct kvmm_vm_io {
 	struct mutex lock;
 	struct kvmm_io_bus __rcu *buses[KVMM_NR_BUSES];
 	struct list_head ioeventfds;		/* virt/eventfd.c */
+	struct list_head coalesced_zones;	/* virt/coalesced_mmio.c */
+	struct kvm_coalesced_mmio_ring *ring;	/* vCPU mmap page 2 */
+	spinlock_t ring_lock;			/* appends to ring */
 };
 
 /* virt/io_bus.c */
@@ -80,5 +84,9 @@ int kvmm_io_bus_read(struct kvmm_vcpu *vcpu, enum kvmm_bus bus, u64 addr,
 /* virt/eventfd.c */
 long kvmm_vm_ioeventfd(struct file *filp, unsigned long arg);
 void kvmm_ioeventfd_destroy(struct kvmm_vm *vm);
+
+/* virt/coalesced_mmio.c */
+long kvmm_vm_register_coalesced_mmio(struct file *filp, unsigned long arg);
+long kvmm_vm_unregister_coalesced_mmio(struct file *filp, unsigned long arg);
 
 #endif /* _KVMM_IO_BUS_H */

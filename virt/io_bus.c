@@ -103,8 +103,9 @@ static void io_bus_set_max_len(struct kvmm_io_bus *bus)
 
 /*
  * Put @dev on bus @idx for [addr, addr + len).  -ENOSPC when the bus
- * holds KVMM_IO_BUS_MAX_DEVS counted devices (KVM's errno); the same
- * device may not be registered twice on one bus.  Caller holds io.lock.
+ * holds KVMM_IO_BUS_MAX_DEVS counted devices, for any new device, an
+ * uncounted one too (KVM's check and errno); the same device may not be
+ * registered twice on one bus.  Caller holds io.lock.
  */
 int kvmm_io_bus_register(struct kvmm_vm *vm, enum kvmm_bus idx, u64 addr,
 			 u32 len, struct kvmm_io_device *dev)
@@ -113,8 +114,7 @@ int kvmm_io_bus_register(struct kvmm_vm *vm, enum kvmm_bus idx, u64 addr,
 	u32 nr = old ? old->nr : 0, pos;
 
 	lockdep_assert_held(&vm->io.lock);
-	if (!dev->uncounted && old &&
-	    old->nr_counted >= KVMM_IO_BUS_MAX_DEVS)
+	if (old && old->nr_counted >= KVMM_IO_BUS_MAX_DEVS)
 		return -ENOSPC;
 	new = io_bus_alloc(nr + 1);
 	if (!new)

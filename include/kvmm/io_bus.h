@@ -32,7 +32,8 @@ enum kvmm_bus {
 
 /*
  * Devices on one bus, not counting ioeventfds (bounded by the number of
- * fds instead): NR_IOBUS_DEVS of Linux's KVM.  The next one gets -ENOSPC.
+ * fds instead): NR_IOBUS_DEVS of Linux's KVM.  Once a bus holds that
+ * many, the next device gets -ENOSPC, an ioeventfd too (as in KVM).
  */
 #define KVMM_IO_BUS_MAX_DEVS	1000
 

@@ -42,15 +42,17 @@ static long kvmm_dev_create_vm_ioctl(struct file *filp, unsigned long arg)
 }
 
 /*
- * KVM_GET_VCPU_MMAP_SIZE: struct kvm_run and the PIO data page.  KVM adds
- * a third page for the coalesced-MMIO ring, which kvmm does not offer
- * (KVM_CAP_COALESCED_MMIO is 0).
+ * KVM_GET_VCPU_MMAP_SIZE: struct kvm_run, the PIO data page and the
+ * coalesced-MMIO ring (pages 0, KVM_PIO_PAGE_OFFSET and
+ * KVM_COALESCED_MMIO_PAGE_OFFSET), as KVM on x86.
  */
+static_assert(KVM_PIO_PAGE_OFFSET == 1 && KVM_COALESCED_MMIO_PAGE_OFFSET == 2);
+
 static long kvmm_dev_get_vcpu_mmap_size(struct file *filp, unsigned long arg)
 {
 	if (arg)
 		return -EINVAL;
-	return 2 * PAGE_SIZE;
+	return (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 }
 
 static long kvmm_dev_get_supported_cpuid(struct file *filp,

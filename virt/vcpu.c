@@ -113,6 +113,8 @@ static vm_fault_t kvmm_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
 		page = virt_to_page(vcpu->arch.pio_data);
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = virt_to_page(vcpu->vm->io.ring);	/* the VM's */
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);

@@ -37,6 +37,7 @@ static void kvmm_vm_destroy(struct kvmm_vm *vm)
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
+	kvmm_io_destroy(vm);
 	kvmm_x86_vm_destroy(vm);
 	kvmm_memslots_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
@@ -175,6 +176,12 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 	KVMM_IOCTL(KVM_IRQ_LINE, kvmm_vm_irq_line_ioctl, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_IRQ_LINE_STATUS, kvmm_vm_irq_line_ioctl,
 		   KVMM_LOCK_NONE),
+	/* The I/O bus ioctls take vm->io.lock inside (io_bus.h). */
+	KVMM_IOCTL(KVM_IOEVENTFD, kvmm_vm_ioeventfd, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_REGISTER_COALESCED_MMIO,
+		   kvmm_vm_register_coalesced_mmio, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_UNREGISTER_COALESCED_MMIO,
+		   kvmm_vm_unregister_coalesced_mmio, KVMM_LOCK_NONE),
 };
 
 static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,
@@ -226,9 +233,12 @@ static struct kvmm_vm *kvmm_vm_alloc(void)
 	err = init_srcu_struct(&vm->srcu);
 	if (err)
 		goto out_free;
+	err = kvmm_io_init(vm);
+	if (err)
+		goto out_io;
 	err = kvmm_memslots_init(vm);
 	if (err)
-		goto out_srcu;
+		goto out_io;
 	err = kvmm_x86_vm_init(vm);
 	if (err)
 		goto out_slots;
@@ -241,7 +251,8 @@ out_arch:
 	kvmm_x86_vm_destroy(vm);
 out_slots:
 	kvmm_memslots_destroy(vm);
-out_srcu:
+out_io:
+	kvmm_io_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 out_free:
 	mmdrop(vm->mm);

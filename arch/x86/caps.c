@@ -52,6 +52,12 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_SYNC_REGS]			= KVM_SYNC_X86_REGS |
 						  KVM_SYNC_X86_SREGS |
 						  KVM_SYNC_X86_EVENTS,
+	/* The I/O bus (virt/io_bus.c); the ring's page offset, as KVM. */
+	[KVM_CAP_IOEVENTFD]			= 1,
+	[KVM_CAP_IOEVENTFD_ANY_LENGTH]		= 1,
+	[KVM_CAP_IOEVENTFD_NO_LENGTH]		= 1,
+	[KVM_CAP_COALESCED_MMIO]		= KVM_COALESCED_MMIO_PAGE_OFFSET,
+	[KVM_CAP_COALESCED_PIO]			= 1,
 };
 
 long kvmm_check_extension(struct kvmm_vm *vm, long cap)

@@ -23,6 +23,7 @@
 #include <linux/uaccess.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/io_bus.h>
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
@@ -102,6 +103,8 @@ static int emul_mmio_read(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
 	}
 	if (a->emul_posted)
 		return X86EMU_EXIT_USER;	/* the posted exit goes first */
+	if (!kvmm_io_bus_read(vcpu, KVMM_MMIO_BUS, gpa, len, buf))
+		return X86EMU_OK;
 	a->mmio.gpa = gpa;
 	a->mmio.len = len;
 	a->mmio.done = false;
@@ -113,9 +116,10 @@ static int emul_mmio_read(struct kvmm_vcpu *vcpu, u64 gpa, void *buf,
 static int emul_mmio_write(struct kvmm_vcpu *vcpu, u64 gpa, const void *buf,
 			   unsigned int len)
 {
-
 	if (vcpu->arch.emul_posted)
 		return X86EMU_EXIT_USER;
+	if (!kvmm_io_bus_write(vcpu, KVMM_MMIO_BUS, gpa, len, buf))
+		return X86EMU_OK;
 	vcpu->arch.emul_posted = true;
 	kvmm_x86_fill_mmio_exit(vcpu, gpa, len, true, buf);
 	return X86EMU_OK;
@@ -292,6 +296,35 @@ static int emul_cmpxchg(struct x86_emu *emu, u64 linear, const void *old,
 	return emul_mmio_write(vcpu, gpa, new, len);
 }
 
+/*
+ * A string I/O batch of @count elements through the PIO bus, one element
+ * per access.  False when no device takes the first (then userspace gets
+ * the whole batch).  A device that stops taking them half-way was
+ * unregistered meanwhile: as KVM, the rest of the writes is dropped and
+ * the rest of the reads is 0.
+ */
+static bool emul_pio_bus(struct kvmm_vcpu *vcpu, u16 port, unsigned int size,
+			 unsigned int count, void *buf, bool out)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		void *p = buf + i * size;
+		int r;
+
+		r = out ? kvmm_io_bus_write(vcpu, KVMM_PIO_BUS, port, size, p) :
+			  kvmm_io_bus_read(vcpu, KVMM_PIO_BUS, port, size, p);
+		if (!r)
+			continue;
+		if (!i)
+			return false;
+		if (!out)
+			memset(p, 0, (count - i) * size);
+		break;
+	}
+	return true;
+}
+
 static int emul_pio_in(struct x86_emu *emu, u16 port, unsigned int size,
 		       unsigned int count, void *buf)
 {
@@ -306,6 +339,8 @@ static int emul_pio_in(struct x86_emu *emu, u16 port, unsigned int size,
 	}
 	if (a->emul_posted)
 		return X86EMU_EXIT_USER;
+	if (emul_pio_bus(vcpu, port, size, count, buf, false))
+		return X86EMU_OK;
 	a->pio_str.port = port;
 	a->pio_str.size = size;
 	a->pio_str.count = count;
@@ -323,6 +358,8 @@ static int emul_pio_out(struct x86_emu *emu, u16 port, unsigned int size,
 
 	if (vcpu->arch.emul_posted)
 		return X86EMU_EXIT_USER;
+	if (emul_pio_bus(vcpu, port, size, count, (void *)buf, true))
+		return X86EMU_OK;
 	vcpu->arch.emul_posted = true;
 	memcpy(vcpu->arch.pio_data, buf, size * count);
 	kvmm_x86_fill_io_exit(vcpu, port, size, count, false);

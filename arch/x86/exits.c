@@ -8,6 +8,7 @@
 #include <linux/kvm.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/io_bus.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
 #include <kvmm/backend.h>
@@ -93,7 +94,11 @@ int kvmm_x86_exit_emulation_failure(struct kvmm_vcpu *vcpu, u64 d0, u64 d1,
 				      4, data);
 }
 
-/* Single (non-string) IN/OUT: always completed by userspace. */
+/*
+ * Single (non-string) IN/OUT: an in-kernel device on the PIO bus
+ * (ioeventfd, coalesced PIO, later the PIC and PIT) completes it here;
+ * otherwise userspace does.
+ */
 int kvmm_x86_exit_io(struct kvmm_vcpu *vcpu, u16 port, u8 size, bool in,
 		     unsigned long next_rip)
 {
@@ -104,6 +109,15 @@ int kvmm_x86_exit_io(struct kvmm_vcpu *vcpu, u16 port, u8 size, bool in,
 	vcpu->arch.pio.in = in;
 	vcpu->arch.pio.count = 1;
 	vcpu->arch.pio.next_rip = next_rip;
+
+	if (in) {
+		memset(vcpu->arch.pio_data, 0, size);
+		if (!kvmm_io_bus_read(vcpu, KVMM_PIO_BUS, port, size,
+				      vcpu->arch.pio_data))
+			return kvmm_complete_pio_in(vcpu);
+	} else if (!kvmm_io_bus_write(vcpu, KVMM_PIO_BUS, port, size, &val)) {
+		return kvmm_complete_pio_out(vcpu);
+	}
 
 	kvmm_x86_fill_io_exit(vcpu, port, size, 1, in);
 	if (in) {

@@ -23,6 +23,7 @@
 #include <linux/xarray.h>
 
 #include <kvmm/arch.h>
+#include <kvmm/io_bus.h>
 #include <kvmm/kvmm.h>
 
 /* Limits: the same numbers Linux's KVM reports on x86. */
@@ -98,6 +99,9 @@ struct kvmm_vm {
 	unsigned long mn_start, mn_end;	/* union of active ranges */
 
 	struct dentry *debugfs_dir;	/* kvmm/<pid>-<fd>/, or NULL */
+
+	/* In-kernel I/O devices: the PIO and MMIO buses (io_bus.h). */
+	struct kvmm_vm_io io;
 
 	/*
 	 * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (KVM_DIRTY_LOG_*), set by

@@ -39,6 +39,10 @@ ls -l "$KVMM_DEVICE" 2>&1 | sed 's/^/# /'
 
 if [ "$KVMM_RUN_BENCH" = 1 ]; then
 	/kvmm/tests/kvmm_bench 2>&1
+	if [ "${KVMM_NESTED:-0}" = 1 ]; then
+		. /kvmm/scenarios.sh
+		bench_qemu_boot
+	fi
 	return 0 2>/dev/null || exit 0
 fi
 

@@ -253,3 +253,51 @@ run_scenarios() {
 	done
 }
 
+# make bench: one qemu_boot_q35 boot, timed from QEMU's start to the
+# guest's KVMM-GUEST-OK line, and the hypervisor's exit counters read from
+# debugfs just then (before QEMU tears the VM down): kvmm's per-vCPU
+# counters (summed), or Linux KVM's per-VM ones.  Prints
+# "bench: qemu_boot_ms N" and "bench-exits: NAME N" lines.
+bench_qemu_boot() {
+	local out=/tmp/bench-boot.out qpid t0 t1 d f n name
+	[ -x $QEMU ] || { echo "# bench: no QEMU in this host"; return 1; }
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	$QEMU -accel kvm -m 256 -machine q35,kernel_irqchip=off -cpu qemu64 \
+		-smp 1 -nodefaults -serial stdio -display none -no-reboot \
+		-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
+		-append "console=ttyS0 quiet panic=-1" \
+		</dev/null >"$out" 2>/tmp/bench-boot.err &
+	qpid=$!
+	t1=
+	for _ in $(seq 1 6000); do
+		if grep -q '^KVMM-GUEST-OK' "$out"; then
+			t1=$(cut -d' ' -f1 /proc/uptime)
+			break
+		fi
+		alive $qpid || break
+		usleep 50000
+	done
+	: > /tmp/bench-exits
+	if [ "$KVMM_MODE" = ref ]; then
+		d=$(ls -d /sys/kernel/debug/kvm/$qpid-* 2>/dev/null | head -n 1)
+	else
+		d=$(ls -d /sys/kernel/debug/kvmm/$qpid-* 2>/dev/null | head -n 1)
+	fi
+	if [ -n "$t1" ] && [ -n "$d" ]; then
+		for f in $(find "$d" -type f -name '*exits*'); do
+			name=$(basename "$f")
+			[ "$name" = halt_exits ] && name=hlt_exits
+			n=$(cat "$f" 2>/dev/null) || continue
+			echo "$name $n" >> /tmp/bench-exits
+		done
+	fi
+	wait $qpid 2>/dev/null
+	sed 's/^/# bench guest: /' "$out" | tail -n 5
+	grep -v 'warning:' /tmp/bench-boot.err | sed 's/^/# bench qemu: /'
+	if [ -z "$t1" ]; then
+		echo "bench: qemu_boot_ms -"
+		return 1
+	fi
+	echo "bench: qemu_boot_ms $(awk "BEGIN { printf \"%d\", ($t1 - $t0) * 1000 }")"
+	awk '{ s[$1] += $2 } END { for (k in s) print "bench-exits: " k, s[k] }' /tmp/bench-exits | sort
+}

@@ -39,7 +39,7 @@ scenario_table() {
 	cat <<-'EOF'
 	qemu_boot_q35|1|90|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults|
 	qemu_boot_pc|1|90|-machine pc,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults|
-	qemu_boot_smp2|2|90|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 2 -nodefaults|
+	qemu_boot_smp2|2|60|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 2 -nodefaults|
 	qemu_boot_default_devices|1|120|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1|
 	qemu_boot_cpu_max|1|90|-machine q35,kernel_irqchip=off -cpu max -smp 1 -nodefaults|
 	qemu_virtio|1|120|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults -drive file=/kvmm/nested/disk.tar,if=virtio,format=raw,readonly=on -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0|kvmm_disk=1 kvmm_net=1
@@ -129,6 +129,7 @@ attempt() {
 		wait $qpid
 		rc=137
 		wait
+		cp "$b.mon" "$ART/$name.mon"
 	else
 		wait $qpid
 		rc=$?

@@ -315,7 +315,7 @@ if [ "$bench" = 1 ]; then
 		printf '%-24s %14s %14s %8s\n' "to the marker, ms" "${kv:--}" "${rv:--}" -
 		[ -z "$kv" ] && tr -d '\r' < "$k" | sed -n 's/^# bench qemu: /  kvmm: QEMU: /p' | head -n 3
 	fi
-	for name in $(tr -d '\r' < "$k" "$r" | sed -n 's/^bench-exits: \([a-z_]*\) .*/\1/p' | sort -u); do
+	for name in $(cat "$k" "$r" | tr -d '\r' | sed -n 's/^bench-exits: \([a-z_]*\) .*/\1/p' | sort -u); do
 		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench-exits: $name //p")
 		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench-exits: $name //p")
 		printf '%-24s %14s %14s %8s\n' "$name" "${kv:--}" "${rv:--}" \

@@ -53,7 +53,7 @@ ref_known() {
 	case "$1" in
 	qemu_boot_cpu_max)
 		grep -q 'failed to set MSR 0x4b564d06' "$2.err" &&
-			echo "reference: QEMU aborts setting MSR 0x4b564d06 (KVM's poll-control MSR)" ;;
+			echo "reference: QEMU aborts setting MSR 0x4b564d06 (KVM's ASYNC_PF_INT, refused without an in-kernel LAPIC)" ;;
 	qemu_boot_smp2)
 		[ ! -s "$2.out" ] && grep -q '^timeout$' "$2.why" &&
 			echo "reference: hangs in SeaBIOS with kernel_irqchip=off -smp 2 (Documentation/testing.rst)" ;;

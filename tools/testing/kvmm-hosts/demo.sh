@@ -38,7 +38,7 @@ if [ -x /usr/bin/qemu-system-x86_64 ]; then
 	else
 		why=$(grep -v 'warning:' /tmp/run.err | head -n 1)
 		[ -n "$why" ] || why="the guest did not reach its init (see above)"
-		echo "KVMM-RUN: QEMU could not boot Linux on $KVMM_MODE yet: $why"
+		echo "KVMM-RUN: QEMU could not boot Linux on $KVMM_MODE: $why"
 		echo "KVMM-RUN: falling back to kvmm's own demo guest"
 	fi
 fi

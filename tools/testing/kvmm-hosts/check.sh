@@ -291,7 +291,7 @@ if [ "$bench" = 1 ]; then
 	r=$top/build/hosts/$c-ref/console.log
 	printf '%-12s %14s %14s %8s\n' benchmark "kvmm ns/op" "KVM ns/op" ratio
 	fail=0
-	for name in cpuid pio_out mmio_read touch_256m memslots; do
+	for name in cpuid pio_out mmio_read touch_256m memslots dirty_log_1g dirty_refault; do
 		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench: $name //p")
 		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench: $name //p")
 		if [ -z "$kv" ] || [ -z "$rv" ]; then

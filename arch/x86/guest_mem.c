@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading guest memory by guest physical address, through the memory
- * slots and the VM owner's address space (the caller runs in it: vCPU
- * ioctls are refused from other processes).
+ * Guest memory by guest physical address, read and written through the
+ * memory slots and the VM owner's address space (the caller runs in it:
+ * vCPU ioctls are refused from other processes).
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>
@@ -12,7 +12,13 @@
 #include <kvmm/x86.h>
 #include "mmu/walk.h"
 
-int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
+/*
+ * Copy between @buf and guest memory at @gpa, page by page through the
+ * slots, under SRCU.  Writes go to RAM of writable slots only (-ENOENT
+ * otherwise) and mark every page they touch in the dirty log.
+ */
+static int kvmm_guest_copy(struct kvmm_vm *vm, u64 gpa, void *buf,
+			   unsigned int len, bool write)
 {
 	int idx, r = 0;
 
@@ -21,18 +27,22 @@ int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
 		unsigned int off = offset_in_page(gpa);
 		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
 		struct kvmm_memslot *slot;
-		unsigned long hva;
+		void __user *hva;
 
 		slot = kvmm_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
-		if (!slot) {
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 			r = -ENOENT;
 			break;
 		}
-		hva = kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) + off;
-		if (copy_from_user(buf, (void __user *)hva, n)) {
+		hva = (void __user *)(kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) +
+				      off);
+		if (write ? copy_to_user(hva, buf, n) :
+			    copy_from_user(buf, hva, n)) {
 			r = -EFAULT;
 			break;
 		}
+		if (write)
+			kvmm_mark_page_dirty_in_slot(vm, slot, gpa >> PAGE_SHIFT);
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -41,41 +51,21 @@ int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
 	return r;
 }
 
+int kvmm_read_guest(struct kvmm_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	return kvmm_guest_copy(vm, gpa, buf, len, false);
+}
+
 /*
  * Write guest memory by guest physical address, as kvmm itself does when
  * it stores into the guest (not for the guest's own accesses, which the
- * emulator makes through its callbacks): RAM of writable slots only
- * (-ENOENT otherwise), every page written marked in the dirty log.
+ * emulator makes through its callbacks).
  */
 int kvmm_write_guest(struct kvmm_vm *vm, u64 gpa, const void *buf,
 		     unsigned int len)
 {
-	int idx, r = 0;
-
-	idx = srcu_read_lock(&vm->srcu);
-	while (len) {
-		unsigned int off = offset_in_page(gpa);
-		unsigned int n = min_t(unsigned int, len, PAGE_SIZE - off);
-		struct kvmm_memslot *slot;
-		unsigned long hva;
-
-		slot = kvmm_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
-		if (!slot || (slot->flags & KVM_MEM_READONLY)) {
-			r = -ENOENT;
-			break;
-		}
-		hva = kvmm_gfn_to_hva(slot, gpa >> PAGE_SHIFT) + off;
-		if (copy_to_user((void __user *)hva, buf, n)) {
-			r = -EFAULT;
-			break;
-		}
-		kvmm_mark_page_dirty_in_slot(vm, slot, gpa >> PAGE_SHIFT);
-		gpa += n;
-		buf += n;
-		len -= n;
-	}
-	srcu_read_unlock(&vm->srcu, idx);
-	return r;
+	/* Only read through @buf: kvmm_guest_copy() writes it on reads. */
+	return kvmm_guest_copy(vm, gpa, (void *)buf, len, true);
 }
 
 static int kvmm_walk_read_gpa(void *ctx, u64 gpa, void *buf, unsigned int len)

@@ -24,10 +24,10 @@ enum kvmm_model_write {
 	KVMM_W_HWCR,		/* HWCR: only McStatusWrEn sticks */
 };
 
+/* Each reads as 0, except HWCR, which reads back what was stored. */
 struct kvmm_model_msr {
 	u32 index;
 	u32 count;		/* consecutive MSRs from @index */
-	u64 read;		/* what RDMSR returns (HWCR: the stored value) */
 	enum kvmm_model_write write;
 };
 
@@ -36,36 +36,36 @@ struct kvmm_model_msr {
 #define HWCR_MCSTATUSWREN BIT_ULL(18)
 
 static const struct kvmm_model_msr kvmm_model_msrs[] = {
-	{ MSR_IA32_PLATFORM_ID,		1, 0, KVMM_W_GP },
-	{ MSR_IA32_EBL_CR_POWERON,	1, 0, KVMM_W_GP },
-	{ MSR_IA32_LASTBRANCHFROMIP,	1, 0, KVMM_W_GP },
-	{ MSR_IA32_LASTBRANCHTOIP,	1, 0, KVMM_W_GP },
-	{ MSR_IA32_LASTINTFROMIP,	1, 0, KVMM_W_GP },
-	{ MSR_IA32_LASTINTTOIP,		1, 0, KVMM_W_GP },
-	{ MSR_IA32_PERF_CTL,		1, 0, KVMM_W_GP },
-	{ MSR_AMD64_SYSCFG,		1, 0, KVMM_W_GP },
-	{ MSR_K8_TSEG_ADDR,		1, 0, KVMM_W_GP },
-	{ MSR_K8_TSEG_MASK,		1, 0, KVMM_W_GP },
-	{ MSR_K8_INT_PENDING_MSG,	1, 0, KVMM_W_GP },
-	{ MSR_AMD64_NB_CFG,		1, 0, KVMM_W_IGNORE },
-	{ MSR_VM_HSAVE_PA,		1, 0, KVMM_W_IGNORE },	/* no nested SVM */
-	{ MSR_AMD64_BU_CFG2,		1, 0, KVMM_W_IGNORE },
-	{ MSR_AMD64_DC_CFG,		1, 0, KVMM_W_IGNORE },
-	{ MSR_AMD64_TW_CFG,		1, 0, KVMM_W_IGNORE },
-	{ MSR_F15H_EX_CFG,		1, 0, KVMM_W_IGNORE },
-	{ MSR_FAM10H_MMIO_CONF_BASE,	1, 0, KVMM_W_ZERO_ONLY },
-	{ MSR_K7_HWCR,			1, 0, KVMM_W_HWCR },
+	{ MSR_IA32_PLATFORM_ID,		1, KVMM_W_GP },
+	{ MSR_IA32_EBL_CR_POWERON,	1, KVMM_W_GP },
+	{ MSR_IA32_LASTBRANCHFROMIP,	1, KVMM_W_GP },
+	{ MSR_IA32_LASTBRANCHTOIP,	1, KVMM_W_GP },
+	{ MSR_IA32_LASTINTFROMIP,	1, KVMM_W_GP },
+	{ MSR_IA32_LASTINTTOIP,		1, KVMM_W_GP },
+	{ MSR_IA32_PERF_CTL,		1, KVMM_W_GP },
+	{ MSR_AMD64_SYSCFG,		1, KVMM_W_GP },
+	{ MSR_K8_TSEG_ADDR,		1, KVMM_W_GP },
+	{ MSR_K8_TSEG_MASK,		1, KVMM_W_GP },
+	{ MSR_K8_INT_PENDING_MSG,	1, KVMM_W_GP },
+	{ MSR_AMD64_NB_CFG,		1, KVMM_W_IGNORE },
+	{ MSR_VM_HSAVE_PA,		1, KVMM_W_IGNORE },	/* no nested SVM */
+	{ MSR_AMD64_BU_CFG2,		1, KVMM_W_IGNORE },
+	{ MSR_AMD64_DC_CFG,		1, KVMM_W_IGNORE },
+	{ MSR_AMD64_TW_CFG,		1, KVMM_W_IGNORE },
+	{ MSR_F15H_EX_CFG,		1, KVMM_W_IGNORE },
+	{ MSR_FAM10H_MMIO_CONF_BASE,	1, KVMM_W_ZERO_ONLY },
+	{ MSR_K7_HWCR,			1, KVMM_W_HWCR },
 	/* No PMU is offered: the legacy counters read 0, writes vanish. */
-	{ MSR_K7_EVNTSEL0,		4, 0, KVMM_W_IGNORE },
-	{ MSR_K7_PERFCTR0,		4, 0, KVMM_W_IGNORE },
-	{ MSR_P6_PERFCTR0,		2, 0, KVMM_W_IGNORE },
-	{ MSR_P6_EVNTSEL0,		2, 0, KVMM_W_IGNORE },
+	{ MSR_K7_EVNTSEL0,		4, KVMM_W_IGNORE },
+	{ MSR_K7_PERFCTR0,		4, KVMM_W_IGNORE },
+	{ MSR_P6_PERFCTR0,		2, KVMM_W_IGNORE },
+	{ MSR_P6_EVNTSEL0,		2, KVMM_W_IGNORE },
 	/* Power reporting: nothing of the host's is shown. */
-	{ MSR_RAPL_POWER_UNIT,		1, 0, KVMM_W_GP },
-	{ MSR_PKG_ENERGY_STATUS,	1, 0, KVMM_W_GP },
-	{ MSR_DRAM_ENERGY_STATUS,	1, 0, KVMM_W_GP },
-	{ MSR_PP0_ENERGY_STATUS,	1, 0, KVMM_W_GP },
-	{ MSR_PP1_ENERGY_STATUS,	1, 0, KVMM_W_GP },
+	{ MSR_RAPL_POWER_UNIT,		1, KVMM_W_GP },
+	{ MSR_PKG_ENERGY_STATUS,	1, KVMM_W_GP },
+	{ MSR_DRAM_ENERGY_STATUS,	1, KVMM_W_GP },
+	{ MSR_PP0_ENERGY_STATUS,	1, KVMM_W_GP },
+	{ MSR_PP1_ENERGY_STATUS,	1, KVMM_W_GP },
 };
 
 static const struct kvmm_model_msr *kvmm_model_msr(u32 index)
@@ -88,7 +88,7 @@ int kvmm_x86_model_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data)
 
 	if (!m)
 		return -ENOENT;
-	*data = m->write == KVMM_W_HWCR ? vcpu->arch.hwcr : m->read;
+	*data = m->write == KVMM_W_HWCR ? vcpu->arch.hwcr : 0;
 	return 0;
 }
 
@@ -102,8 +102,8 @@ int kvmm_x86_model_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		return -ENOENT;
 	switch (m->write) {
 	case KVMM_W_GP:
-		/* Userspace restoring the value it read back is harmless. */
-		return host && data == m->read ? 0 : 1;
+		/* Userspace restoring the 0 it read back is harmless. */
+		return host && !data ? 0 : 1;
 	case KVMM_W_IGNORE:
 		return 0;
 	case KVMM_W_ZERO_ONLY:

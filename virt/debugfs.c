@@ -128,6 +128,7 @@ static const struct {
 	KVMM_VCPU_STAT(io_exits),
 	KVMM_VCPU_STAT(mmio_exits),
 	KVMM_VCPU_STAT(hlt_exits),
+	KVMM_VCPU_STAT(blocks),
 	KVMM_VCPU_STAT(signal_exits),
 	KVMM_VCPU_STAT(irq_exits),
 	KVMM_VCPU_STAT(npf_exits),

@@ -208,6 +208,7 @@ int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id)
 	vcpu->cpu = -1;
 	vcpu->serial = atomic64_inc_return(&kvmm_vcpu_serial);
 	mutex_init(&vcpu->mutex);
+	rcuwait_init(&vcpu->wait);
 	vcpu->run_page = kvmm_alloc_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run_page)
 		goto out_free;

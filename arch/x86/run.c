@@ -276,3 +276,14 @@ out:
 	kvmm_post_run_save(vcpu);
 	return r;
 }
+
+/*
+ * kvmm_vcpu_block() wakes when this turns true.  Without an in-kernel
+ * LAPIC nothing blocks (HLT goes to userspace), so only the MP state
+ * counts; the in-kernel irqchip adds pending interrupts, NMIs and
+ * INIT/SIPI here.
+ */
+bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu)
+{
+	return vcpu->arch.mp_state == KVM_MP_STATE_RUNNABLE;
+}

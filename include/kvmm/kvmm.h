@@ -62,6 +62,9 @@ void kvmm_arch_hardware_unsetup(void);
 int kvmm_arch_hw_enable_cpu(void);
 void kvmm_arch_hw_disable_cpu(void);
 void kvmm_arch_report(void);
+/* A blocked vCPU may run again (interrupt, NMI, INIT/SIPI, timer). */
+struct kvmm_vcpu;
+bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu);
 
 /*
  * virt/irq_routing.c: GSI routes and interrupt lines; an arch takes

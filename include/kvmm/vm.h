@@ -17,6 +17,7 @@
 #include <linux/maple_tree.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
@@ -142,6 +143,8 @@ struct kvmm_vcpu {
 	struct page *run_page;
 	int cpu;		/* where it last ran, -1 before */
 	int mode;		/* enum kvmm_vcpu_mode, read by kicks */
+	unsigned long requests;	/* enum kvmm_request bits (request.h) */
+	struct rcuwait wait;	/* kvmm_vcpu_block() sleeps here */
 	sigset_t sigset;
 	bool sigset_active;
 
@@ -150,6 +153,7 @@ struct kvmm_vcpu {
 		u64 io_exits;
 		u64 mmio_exits;
 		u64 hlt_exits;
+		u64 blocks;		/* kvmm_vcpu_block() calls */
 		u64 signal_exits;
 		u64 irq_exits;
 		u64 npf_exits;

@@ -14,6 +14,8 @@
 #include <kvmm/regs.h>
 
 struct kvmm_vcpu;
+struct kvmm_irqchip;
+struct kvmm_lapic;
 
 /* Machine-check banks a vCPU can have (KVM's KVM_MAX_MCE_BANKS). */
 #define KVMM_MAX_MCE_BANKS	32
@@ -49,6 +51,8 @@ struct kvmm_arch_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;	/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide (pv.c) */
+	/* In-kernel PIC/IOAPIC/PIT (irqchip/irqchip.h); NULL: userspace's. */
+	struct kvmm_irqchip *irqchip;
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */
@@ -94,6 +98,8 @@ struct kvmm_arch_vcpu {
 
 	u64 cr8;
 	u64 apic_base;
+	/* The in-kernel local APIC (irqchip/lapic.c), NULL without one. */
+	struct kvmm_lapic *apic;
 	u64 misc_enable;
 	u64 hwcr;		/* MSR_K7_HWCR: McStatusWrEn or 0 */
 	u64 mtrr_def_type;

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The in-kernel interrupt controllers of an x86 VM (issue #14): two
+ * cascaded 8259A PICs, an 82093AA-style IOAPIC with 24 pins, a local APIC
+ * per vCPU, and the 8254 PIT that drives GSI 0.
+ *
+ * Who calls whom (Documentation/irqchip.rst has the whole picture):
+ *
+ *   KVM_IRQ_LINE, irqfd, PIT      virt/irq_routing.c: GSI -> routes
+ *        |                             |
+ *        v                             v
+ *   kvmm_pic_set_irq()            kvmm_ioapic_set_irq()     MSI route
+ *        |  INTR rises                 |  redirection entry      |
+ *        v                             v                         v
+ *   kvmm_irqchip_pic_kick()       kvmm_apic_deliver(msg)  <------+
+ *                                      |  (also ICR writes: IPIs)
+ *                                      v
+ *                                 local APIC: IRR, then REQ_EVENT + kick
+ *                                      |
+ *   arch/x86/events.c, before entry: kvmm_irqchip_pending_vector() /
+ *   kvmm_irqchip_ack() pick the vector (LAPIC first, else the PIC's
+ *   ExtINT); the backend only delivers it.
+ *
+ * vcpu->arch.apic == NULL means no in-kernel LAPIC: the userspace
+ * irqchip of issue #13 (KVM_INTERRUPT, kvm_run.cr8), which keeps working.
+ * vm->arch.irqchip == NULL means no KVM_CREATE_IRQCHIP and no split
+ * irqchip.
+ */
+#ifndef _KVMM_IRQCHIP_H
+#define _KVMM_IRQCHIP_H
+
+#include <linux/kvm.h>
+#include <linux/types.h>
+
+struct kvmm_vm;
+struct kvmm_vcpu;
+struct kvmm_pic;
+struct kvmm_ioapic;
+struct kvmm_lapic;
+struct kvmm_pit;
+
+#define KVMM_IOAPIC_NUM_PINS	24	/* KVM_IOAPIC_NUM_PINS */
+#define KVMM_PIC_NUM_PINS	16
+
+/*
+ * Who drives a level line.  A line is asserted while any source holds
+ * it (wired-OR), as KVM keeps one bit per source per pin: userspace's
+ * KVM_IRQ_LINE, the PIT, and resampling irqfds each have their own.
+ */
+enum kvmm_irq_source {
+	KVMM_IRQ_SOURCE_USERSPACE,
+	KVMM_IRQ_SOURCE_IRQFD_RESAMPLE,
+	KVMM_IRQ_SOURCE_PIT,
+	KVMM_NR_IRQ_SOURCES,
+};
+
+/* vm->arch.irqchip; created by KVM_CREATE_IRQCHIP or KVM_CAP_SPLIT_IRQCHIP. */
+struct kvmm_irqchip {
+	struct kvmm_vm *vm;
+	bool split;			/* LAPICs only; PIC/IOAPIC in userspace */
+	u32 nr_reserved_ioapic_pins;	/* split: KVM_CAP_SPLIT_IRQCHIP's args[0] */
+	struct kvmm_pic *pic;		/* NULL when split */
+	struct kvmm_ioapic *ioapic;	/* NULL when split */
+	struct kvmm_pit *pit;		/* KVM_CREATE_PIT2, or NULL */
+};
+
+/*
+ * One interrupt message to local APICs: what an IOAPIC redirection
+ * entry, an MSI (SDM 3A 10.11) or an ICR write (SDM 3A 10.6.1) sends.
+ */
+struct kvmm_apic_msg {
+	u32 dest;		/* APIC id or logical destination */
+	u8 vector;
+	u8 delivery_mode;	/* APIC_DM_* of <asm/apicdef.h>, >> 8 */
+	bool logical;		/* destination mode */
+	bool level;		/* trigger mode: level (sets TMR) */
+	bool assert;		/* level: asserted; INIT deassert is a no-op */
+	u8 shorthand;		/* APIC_DEST_* of <asm/apicdef.h>, >> 18 */
+};
+
+/* irqchip.c: creation, KVM_IRQ_LINE, KVM_GET/SET_IRQCHIP. */
+int kvmm_irqchip_create(struct kvmm_vm *vm);		/* KVM_CREATE_IRQCHIP */
+int kvmm_irqchip_create_split(struct kvmm_vm *vm, u32 pins);
+void kvmm_irqchip_destroy(struct kvmm_vm *vm);
+/* An irqchip route: PIC master/slave or IOAPIC pin (KVM_IRQCHIP_*). */
+int kvmm_irqchip_set_pin(struct kvmm_vm *vm, enum kvmm_irq_source src,
+			 u32 chip, u32 pin, bool level);
+/* The PIC's INTR output went up: wake the vCPUs that take ExtINT. */
+void kvmm_irqchip_pic_kick(struct kvmm_vm *vm);
+/*
+ * For events.c: the vector to inject next (-1 if none), and accepting it
+ * (LAPIC: IRR to ISR; PIC: the INTA cycle).  A vCPU without an in-kernel
+ * LAPIC answers -1.
+ */
+int kvmm_irqchip_pending_vector(struct kvmm_vcpu *vcpu);
+int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu);
+
+/* lapic.c (and lapic_timer.c) */
+int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
+void kvmm_lapic_free(struct kvmm_vcpu *vcpu);
+/*
+ * Send @msg; @src is the sending LAPIC for an IPI (shorthands, logical
+ * "self"), NULL otherwise.  Returns as KVM's kvm_irq_delivery_to_apic():
+ * -1 if no LAPIC took it, else how many did (KVM_IRQ_LINE_STATUS).
+ */
+int kvmm_apic_deliver(struct kvmm_vm *vm, struct kvmm_lapic *src,
+		      const struct kvmm_apic_msg *msg);
+int kvmm_lapic_pending_vector(struct kvmm_vcpu *vcpu);	/* above PPR */
+void kvmm_lapic_accept(struct kvmm_vcpu *vcpu, int vector);
+/* LVT0 in ExtINT mode, or the LAPIC hardware-disabled (SDM 3A 10.4.3). */
+bool kvmm_lapic_accepts_pic(struct kvmm_vcpu *vcpu);
+/* A halted vCPU has something to wake for (interrupt, NMI, INIT/SIPI). */
+bool kvmm_lapic_has_work(struct kvmm_vcpu *vcpu);
+int kvmm_lapic_get(struct kvmm_vcpu *vcpu, struct kvm_lapic_state *s);
+int kvmm_lapic_set(struct kvmm_vcpu *vcpu, const struct kvm_lapic_state *s);
+/* x2APIC MSRs 0x800-0x8ff; 1 = #GP, as the MSR code's contract. */
+int kvmm_lapic_msr_read(struct kvmm_vcpu *vcpu, u32 msr, u64 *data);
+int kvmm_lapic_msr_write(struct kvmm_vcpu *vcpu, u32 msr, u64 data);
+void kvmm_lapic_set_base(struct kvmm_vcpu *vcpu, u64 value);
+void kvmm_lapic_set_tpr(struct kvmm_vcpu *vcpu, u64 cr8);
+u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu);		/* as CR8 */
+
+/* pic.c: the 8259A pair (ports 0x20/0x21, 0xa0/0xa1, ELCR 0x4d0/0x4d1). */
+struct kvmm_pic *kvmm_pic_create(struct kvmm_vm *vm);
+void kvmm_pic_free(struct kvmm_pic *pic);
+/* 1 delivered, 0 coalesced, -1 masked (KVM_IRQ_LINE_STATUS). */
+int kvmm_pic_set_irq(struct kvmm_pic *pic, enum kvmm_irq_source src,
+		     u32 pin, bool level);
+bool kvmm_pic_output(struct kvmm_pic *pic);	/* master INTR */
+int kvmm_pic_intack(struct kvmm_pic *pic);	/* vector of the INTA cycle */
+int kvmm_pic_get(struct kvmm_pic *pic, bool slave, struct kvm_pic_state *s);
+int kvmm_pic_set(struct kvmm_pic *pic, bool slave,
+		 const struct kvm_pic_state *s);
+
+/* ioapic.c: one IOAPIC at 0xfec00000 (MMIO). */
+struct kvmm_ioapic *kvmm_ioapic_create(struct kvmm_vm *vm);
+void kvmm_ioapic_free(struct kvmm_ioapic *ioapic);
+int kvmm_ioapic_set_irq(struct kvmm_ioapic *ioapic, enum kvmm_irq_source src,
+			u32 pin, bool level);
+/* A LAPIC EOI of a level-triggered @vector (SDM 3A 10.8.5). */
+void kvmm_ioapic_eoi(struct kvmm_vm *vm, u8 vector);
+int kvmm_ioapic_get(struct kvmm_ioapic *ioapic, struct kvm_ioapic_state *s);
+int kvmm_ioapic_set(struct kvmm_ioapic *ioapic,
+		    const struct kvm_ioapic_state *s);
+
+/*
+ * An EOI reached irqchip pin @pin of @chip (KVM_IRQCHIP_*): resampling
+ * irqfds on it are notified (virt/irqfd.c through irq_routing.c).
+ */
+void kvmm_irqchip_ack_notify(struct kvmm_vm *vm, u32 chip, u32 pin);
+
+#endif /* _KVMM_IRQCHIP_H */

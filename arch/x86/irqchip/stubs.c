@@ -9,6 +9,7 @@
 #include <linux/errno.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/irq.h>
 #include <kvmm/vm.h>
 
 #include "irqchip.h"
@@ -186,4 +187,21 @@ int kvmm_ioapic_set(struct kvmm_ioapic *ioapic,
 		    const struct kvm_ioapic_state *s)
 {
 	return -ENXIO;
+}
+
+/* virt/irq_routing.c (include/kvmm/irq.h) */
+int kvmm_set_irq(struct kvmm_vm *vm, int source, u32 gsi, int level,
+		 bool line_status)
+{
+	return -1;
+}
+
+void kvmm_register_irq_ack_notifier(struct kvmm_vm *vm,
+				    struct kvmm_irq_ack_notifier *kian)
+{
+}
+
+void kvmm_unregister_irq_ack_notifier(struct kvmm_vm *vm,
+				      struct kvmm_irq_ack_notifier *kian)
+{
 }

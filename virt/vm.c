@@ -127,6 +127,9 @@ static long kvmm_vm_enable_cap_ioctl(struct file *filp, unsigned long arg)
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return kvmm_vm_enable_manual_dirty_log(filp->private_data,
 						       &cap);
+	case KVM_CAP_X86_DISABLE_EXITS:
+		return kvmm_x86_vm_disable_exits(filp->private_data,
+						 cap.args[0]);
 	default:
 		return -EINVAL;
 	}

@@ -117,3 +117,28 @@ long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg)
 	vm->arch.identity_map_addr = addr;
 	return 0;
 }
+
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_X86_DISABLE_EXITS) (api.rst 7.14): the guest's
+ * HLT stops exiting (QEMU's -overcommit cpu-pm=on asks for it).  kvmm
+ * offers HLT and PAUSE (PAUSE never exits on kvmm: no pause filter is
+ * programmed); MWAIT and CSTATE are accepted and left alone, as Linux
+ * 6.1 accepts them on a host that cannot give them.  As in 6.1, nothing
+ * stops the call after vCPUs exist: the setting applies to vCPUs created
+ * afterwards, when their intercepts are set up.
+ *
+ * A halted guest does not hold a host CPU: physical interrupts are
+ * always intercepted (APM 15.21.4 with V_INTR_MASKING), and the #VMEXIT
+ * they cause ends the halt (APM 15.9: HLT resumes at the next
+ * instruction after an intercepted interrupt).
+ */
+int kvmm_x86_vm_disable_exits(struct kvmm_vm *vm, u64 flags)
+{
+	if (flags & ~KVM_X86_DISABLE_VALID_EXITS)
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (flags & KVM_X86_DISABLE_EXITS_HLT)
+		vm->arch.hlt_in_guest = true;
+	mutex_unlock(&vm->lock);
+	return 0;
+}

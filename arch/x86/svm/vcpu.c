@@ -139,6 +139,9 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 		vmcb_set_intercept(vmcb, intercepts[i]);
 	if (svm_caps.rdpru)
 		vmcb_set_intercept(vmcb, SVM_I_RDPRU);
+	/* KVM_CAP_X86_DISABLE_EXITS (arch/x86/vm.c): HLT stays in the guest. */
+	if (READ_ONCE(vcpu->vm->arch.hlt_in_guest))
+		vmcb_clr_intercept(vmcb, SVM_I_HLT);
 
 	vmcb->control.iopm_base_pa = svm_iopm_pa;
 	vmcb->control.msrpm_base_pa = svm_msrpm_pa;

@@ -51,6 +51,8 @@ struct kvmm_arch_vm {
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;	/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide (pv.c) */
+	/* KVM_CAP_X86_DISABLE_EXITS: HLT runs in the guest (vm.c). */
+	bool hlt_in_guest;
 	/* In-kernel PIC/IOAPIC/PIT (irqchip/irqchip.h); NULL: userspace's. */
 	struct kvmm_irqchip *irqchip;
 };

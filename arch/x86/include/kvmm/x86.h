@@ -19,6 +19,7 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm);
 void kvmm_x86_vm_destroy(struct kvmm_vm *vm);
 void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir);
 long kvmm_x86_vm_set_tss_addr(struct file *filp, unsigned long arg);
+int kvmm_x86_vm_disable_exits(struct kvmm_vm *vm, u64 flags);
 long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg);
 u32 kvmm_x86_memslot_flags(void);
 

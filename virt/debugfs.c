@@ -134,6 +134,7 @@ static const struct {
 	KVMM_VCPU_STAT(npf_exits),
 	KVMM_VCPU_STAT(nmi_injections),
 	KVMM_VCPU_STAT(nmi_window_exits),
+	KVMM_VCPU_STAT(xsetbv_exits),
 	KVMM_VCPU_STAT(tlb_flush_cpu),
 	KVMM_VCPU_STAT(tlb_flush_mmu),
 	KVMM_VCPU_STAT(tlb_flush_vcpu),

@@ -8,7 +8,8 @@
  * A #GP there is a splat in the guest's log ("unchecked MSR access") or a
  * dead guest, so kvmm answers them as Linux KVM 6.1 does: each reads as a
  * fixed value, and each write is ignored, refused (#GP), or accepted only
- * when it changes nothing.  Nothing here reaches the host's MSRs.
+ * when it changes nothing; HWCR and VM_HSAVE_PA keep what they may hold.
+ * Nothing here reaches the host's MSRs.
  */
 #include <linux/kernel.h>
 #include <asm/msr-index.h>
@@ -22,9 +23,10 @@ enum kvmm_model_write {
 	KVMM_W_IGNORE,		/* any value accepted and dropped */
 	KVMM_W_ZERO_ONLY,	/* 0 accepted (a no-op), anything else #GP */
 	KVMM_W_HWCR,		/* HWCR: only McStatusWrEn sticks */
+	KVMM_W_HSAVE_PA,	/* VM_HSAVE_PA: a page address, kept */
 };
 
-/* Each reads as 0, except HWCR, which reads back what was stored. */
+/* Each reads as 0, except HWCR and VM_HSAVE_PA: what was stored. */
 struct kvmm_model_msr {
 	u32 index;
 	u32 count;		/* consecutive MSRs from @index */
@@ -48,7 +50,11 @@ static const struct kvmm_model_msr kvmm_model_msrs[] = {
 	{ MSR_K8_TSEG_MASK,		1, KVMM_W_GP },
 	{ MSR_K8_INT_PENDING_MSG,	1, KVMM_W_GP },
 	{ MSR_AMD64_NB_CFG,		1, KVMM_W_IGNORE },
-	{ MSR_VM_HSAVE_PA,		1, KVMM_W_IGNORE },	/* no nested SVM */
+	/*
+	 * No nested SVM is offered, yet Linux 6.1's kvm_amd keeps this
+	 * register for every guest (svm.c, svm_set_msr()): a write reads back.
+	 */
+	{ MSR_VM_HSAVE_PA,		1, KVMM_W_HSAVE_PA },
 	{ MSR_AMD64_BU_CFG2,		1, KVMM_W_IGNORE },
 	{ MSR_AMD64_DC_CFG,		1, KVMM_W_IGNORE },
 	{ MSR_AMD64_TW_CFG,		1, KVMM_W_IGNORE },
@@ -88,7 +94,16 @@ int kvmm_x86_model_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data)
 
 	if (!m)
 		return -ENOENT;
-	*data = m->write == KVMM_W_HWCR ? vcpu->arch.hwcr : 0;
+	switch (m->write) {
+	case KVMM_W_HWCR:
+		*data = vcpu->arch.hwcr;
+		break;
+	case KVMM_W_HSAVE_PA:
+		*data = vcpu->arch.vm_hsave_pa;
+		break;
+	default:
+		*data = 0;
+	}
 	return 0;
 }
 
@@ -102,8 +117,11 @@ int kvmm_x86_model_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		return -ENOENT;
 	switch (m->write) {
 	case KVMM_W_GP:
-		/* Userspace restoring the 0 it read back is harmless. */
-		return host && !data ? 0 : 1;
+		/*
+		 * Userspace too, even for 0: as in KVM, which takes a 0 only
+		 * for MSRs of KVM_GET_MSR_INDEX_LIST, and these are not.
+		 */
+		return 1;
 	case KVMM_W_IGNORE:
 		return 0;
 	case KVMM_W_ZERO_ONLY:
@@ -113,6 +131,16 @@ int kvmm_x86_model_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		if (data && data != HWCR_MCSTATUSWREN)
 			return 1;
 		vcpu->arch.hwcr = data;
+		return 0;
+	case KVMM_W_HSAVE_PA:
+		/*
+		 * APM 2 15.30.4: a 4 KiB-aligned physical address.  Only the
+		 * guest is held to that: userspace restores what it saved.
+		 */
+		if (!host && (data & (~PAGE_MASK |
+				     kvmm_x86_guest_rsvd_gpa_bits(vcpu))))
+			return 1;
+		vcpu->arch.vm_hsave_pa = data & PAGE_MASK;
 		return 0;
 	}
 	return 1;

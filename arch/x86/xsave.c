@@ -104,6 +104,7 @@ int kvmm_x86_exit_xsetbv(struct kvmm_vcpu *vcpu, unsigned long next_rip)
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	u64 val = (u32)a->regs[KVMM_REG_RAX] | (a->regs[KVMM_REG_RDX] << 32);
 
+	vcpu->stat.xsetbv_exits++;
 	kvmm_x86_cache_state(vcpu, KVMM_SG_CRS);
 	kvmm_x86_cache_state(vcpu, KVMM_SG_SEGS);
 	if (!(a->cr4 & X86_CR4_OSXSAVE) || !kvmm_supported_xcr0)

@@ -159,6 +159,7 @@ struct kvmm_vcpu {
 		u64 npf_exits;
 		u64 nmi_injections;
 		u64 nmi_window_exits;
+		u64 xsetbv_exits;	/* a host may not intercept XSETBV */
 		/* Flushes asked for at entry, by reason (mmu.rst). */
 		u64 tlb_flush_cpu;	/* entered on another CPU than last */
 		u64 tlb_flush_mmu;	/* second-level mappings went away */

@@ -104,6 +104,7 @@ struct kvmm_arch_vcpu {
 	struct kvmm_lapic *apic;
 	u64 misc_enable;
 	u64 hwcr;		/* MSR_K7_HWCR: McStatusWrEn or 0 */
+	u64 vm_hsave_pa;	/* MSR_VM_HSAVE_PA (msr_model.c) */
 	u64 mtrr_def_type;
 	u64 mtrr[16 + 3 + 8];	/* variable, fixed 64K/16K, fixed 4K */
 	u64 xcr0;

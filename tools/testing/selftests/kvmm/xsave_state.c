@@ -18,6 +18,12 @@
  * XSETBV changes the emulated CPU's XCR0 without an exit, for kvm_amd as
  * for kvmm, and KVM_GET_XCRS cannot see it.
  *
+ * Whether a guest's XSETBV exits at all is what kvmm's debugfs counter
+ * vcpu0/xsetbv_exits tells (white box, kvmm only): with XCR0 = x87|SSE
+ * set from the host, the guest runs XSETBV twice (a reserved bit, then
+ * x87|SSE|AVX).  Either both exited, the counter says 2 and KVM_GET_XCRS
+ * the new value, or (TCG) neither did, 0 and the old value.
+ *
  * Then the guest holds a YMM pattern while it spins, and a host thread
  * pinned to the same CPU competes with the vCPU thread, so the scheduler
  * switches away inside KVM_RUN: the guest's registers must be loaded
@@ -66,6 +72,54 @@ static void guest_code(void)
 	GUEST_ASSERT_EQ(out[0], GUEST_PATTERN);
 	GUEST_ASSERT_EQ(out[3], GUEST_PATTERN + 3);
 	GUEST_DONE();
+}
+
+static void guest_xsetbv_code(void)
+{
+	uint64_t cr4;
+
+	__asm__ __volatile__("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ __volatile__("mov %0, %%cr4" : : "r"(cr4 | (1ul << 18)));
+	xsetbv(0, 1ull << 62);		/* reserved: #GP */
+	GUEST_ASSERT_EQ(gp_seen, 1);
+	xsetbv(0, 7);
+	GUEST_DONE();
+}
+
+/* kvmm's count of XSETBV exits agrees with what KVM_GET_XCRS saw. */
+static void test_xsetbv_exits(void)
+{
+	struct kvm_xcrs xcrs = { .nr_xcrs = 1 };
+	unsigned long long exits = ~0ull;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	bool seen;
+
+	if (test_mode() != TEST_MODE_KVMM) {
+		ksft_test_result_skip("xsetbv_exits_counted",
+				      "kvmm's debugfs only");
+		return;
+	}
+	vm = vm_create_with_one_vcpu(&vcpu, guest_xsetbv_code);
+	vm_install_exception_handler(vm, 13, gp_handler);
+	xcrs.xcrs[0].value = 3;
+	vcpu_ioctl(vcpu, KVM_SET_XCRS, &xcrs);
+	vcpu_run(vcpu);
+	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(vcpu, uc);
+	TEST_ASSERT(uc.cmd == UCALL_DONE, "expected the guest to finish");
+	vcpu_ioctl(vcpu, KVM_GET_XCRS, &xcrs);
+	TEST_ASSERT(!vm_debugfs_stat(vm->fd, "vcpu0/xsetbv_exits", &exits),
+		    "debugfs vcpu0/xsetbv_exits");
+	seen = xcrs.xcrs[0].value == 7;
+	pr_info("the guest's XSETBV %s kvmm: %llu exits, XCR0 %#llx",
+		seen ? "reaches" : "does not reach (host does not intercept)",
+		exits, (unsigned long long)xcrs.xcrs[0].value);
+	ksft_test_result(exits == (seen ? 2 : 0) &&
+			 (seen || xcrs.xcrs[0].value == 3),
+			 "xsetbv_exits_counted");
+	kvm_vm_free(vm);
 }
 
 #define SPIN_ROUNDS	200
@@ -172,7 +226,7 @@ int main(void)
 	__TEST_REQUIRE(e && (e->ecx & (1u << 28)),
 		       "KVM_GET_SUPPORTED_CPUID offers no AVX");
 	vm_install_exception_handler(vm, 13, gp_handler);
-	ksft_set_plan(5);
+	ksft_set_plan(6);
 
 	memset(&xcrs, 0, sizeof(xcrs));
 	xcrs.nr_xcrs = 1;
@@ -213,6 +267,7 @@ int main(void)
 			 "guest_and_host_ymm_kept_apart");
 	kvm_vm_free(vm);
 
+	test_xsetbv_exits();
 	ksft_test_result(!ymm_under_preemption(),
 			 "guest_ymm_survives_host_preemption");
 	ksft_finished();

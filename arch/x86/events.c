@@ -22,6 +22,7 @@
 #include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/request.h>
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
@@ -109,6 +110,28 @@ static void kvmm_x86_queue_nmi(struct kvmm_vcpu *vcpu)
 	if (a->nmi.injected || kvmm_ops->get_nmi_mask(vcpu))
 		limit = 1;
 	a->nmi.pending = min_t(u8, a->nmi.pending + 1, limit);
+}
+
+/*
+ * An NMI from another thread (the in-kernel LAPIC): counted in
+ * nmi_queued, folded into nmi.pending by the vCPU itself
+ * (kvmm_x86_process_nmi()), which alone may look at its NMI blocking.
+ */
+void kvmm_x86_deliver_nmi(struct kvmm_vcpu *vcpu)
+{
+	atomic_inc(&vcpu->arch.nmi_queued);
+	kvmm_make_request(vcpu, KVMM_REQ_EVENT);
+	kvmm_vcpu_kick(vcpu);
+}
+
+/* On the vCPU's thread: take the NMIs other threads sent. */
+void kvmm_x86_process_nmi(struct kvmm_vcpu *vcpu)
+{
+	/* More than two collapse anyway (kvmm_x86_queue_nmi()). */
+	int n = min(atomic_xchg(&vcpu->arch.nmi_queued, 0), 2);
+
+	while (n-- > 0)
+		kvmm_x86_queue_nmi(vcpu);
 }
 
 /* KVM_NMI (api.rst 4.60): queue an NMI, delivered at a following entry. */

@@ -99,6 +99,11 @@ int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu);
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
 void kvmm_lapic_free(struct kvmm_vcpu *vcpu);
 /*
+ * The vCPU took an INIT (init_sipi.c, on its own thread): the LAPIC goes
+ * to its INIT state (SDM 3A 10.4.7.3), keeping its ID and the base MSR.
+ */
+void kvmm_lapic_init_reset(struct kvmm_vcpu *vcpu);
+/*
  * Send @msg; @src is the sending LAPIC for an IPI (shorthands, logical
  * "self"), NULL otherwise.  Returns as KVM's kvm_irq_delivery_to_apic():
  * -1 if no LAPIC took it, else how many did (KVM_IRQ_LINE_STATUS).

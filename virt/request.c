@@ -75,9 +75,17 @@ void kvmm_make_all_request(struct kvmm_vm *vm, enum kvmm_request req)
 	}
 }
 
+/*
+ * As KVM's kvm_vcpu_check_block(): requests alone do not wake a blocked
+ * vCPU (a TLB flush or a clock update can wait until it runs); those
+ * that come with work for it come with state that makes it runnable (an
+ * IRR bit, a queued NMI, INIT/SIPI bits), and KVMM_REQ_UNBLOCK wakes it
+ * for nothing else.  Evaluated on the vCPU's own thread.
+ */
 static bool kvmm_vcpu_should_wake(struct kvmm_vcpu *vcpu)
 {
-	return kvmm_arch_vcpu_runnable(vcpu) || kvmm_request_pending(vcpu) ||
+	return kvmm_arch_vcpu_runnable(vcpu) ||
+	       test_bit(KVMM_REQ_UNBLOCK, &vcpu->requests) ||
 	       signal_pending(current);
 }
 

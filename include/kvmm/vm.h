@@ -200,7 +200,6 @@ do {									\
 /* virt/vcpu.c */
 int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id);
 void kvmm_vcpu_destroy(struct kvmm_vcpu *vcpu);
-void kvmm_vcpu_kick_all(struct kvmm_vm *vm);
 
 /* virt/memslot.c */
 int kvmm_memslots_init(struct kvmm_vm *vm);

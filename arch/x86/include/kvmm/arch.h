@@ -46,8 +46,6 @@ struct kvmm_tdp {
 struct kvmm_arch_vm {
 	void *backend;
 	struct kvmm_tdp tdp;
-	/* Bumped when second-level mappings go away: vCPUs flush on entry. */
-	atomic64_t tlb_gen;
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;	/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide (pv.c) */
@@ -218,8 +216,6 @@ struct kvmm_arch_vcpu {
 
 	/* Run before re-entering when userspace resumes after an exit. */
 	int (*complete_userspace)(struct kvmm_vcpu *vcpu);
-
-	u64 tlb_gen;		/* arch.tlb_gen last flushed for */
 
 	/* Pages for new second-level tables, filled before taking mmu_lock. */
 	struct kvmm_mmu_cache {

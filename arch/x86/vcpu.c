@@ -107,6 +107,15 @@ int kvmm_x86_vcpu_create(struct kvmm_vcpu *vcpu)
 	if (r)
 		goto out_fpu;
 	kvmm_x86_vcpu_reset(vcpu);
+	/*
+	 * With an in-kernel irqchip an AP waits for INIT and SIPI from the
+	 * start; KVM_RUN blocks until they come (KVM's
+	 * kvm_arch_vcpu_create()).  KVM_CREATE_IRQCHIP is refused once
+	 * vCPUs exist, so this is decided once.
+	 */
+	if (READ_ONCE(vcpu->vm->arch.irqchip) &&
+	    vcpu->vcpu_id != vcpu->vm->arch.bsp_vcpu_id)
+		vcpu->arch.mp_state = KVM_MP_STATE_UNINITIALIZED;
 	kvmm_x86_msr_vcpu_init(vcpu);
 	return 0;
 

@@ -21,6 +21,7 @@ void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir);
 long kvmm_x86_vm_set_tss_addr(struct file *filp, unsigned long arg);
 int kvmm_x86_vm_disable_exits(struct kvmm_vm *vm, u64 flags);
 long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_set_boot_cpu_id(struct file *filp, unsigned long arg);
 u32 kvmm_x86_memslot_flags(void);
 
 /* arch/x86/caps.c; vm may be NULL (asked on /dev/kvm). */
@@ -65,6 +66,9 @@ long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_nmi(struct kvmm_vcpu *vcpu);
 void kvmm_x86_process_nmi(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);
+bool kvmm_x86_pic_in_kernel(struct kvmm_vcpu *vcpu);
+void kvmm_x86_take_irqchip_interrupt(struct kvmm_vcpu *vcpu);
+bool kvmm_x86_vcpu_has_events(struct kvmm_vcpu *vcpu);
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu);
 int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);
 int kvmm_x86_exit_cr8_write(struct kvmm_vcpu *vcpu, int gpr,

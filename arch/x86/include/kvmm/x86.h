@@ -115,9 +115,6 @@ long kvmm_x86_set_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
 
-/* arch/x86/run.c */
-long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
-
 /*
  * arch/x86/exits.c: exit handling shared by the backends.  Each returns
  * the exit contract: 1 = re-enter, 0 = run filled for userspace, <0 error.

@@ -198,7 +198,9 @@ void kvmm_x86_take_irqchip_interrupt(struct kvmm_vcpu *vcpu)
 /*
  * A halted vCPU has something to wake for (KVM's kvm_vcpu_has_events()):
  * INIT or SIPI, an exception, an NMI it can take (or one just sent), an
- * interrupt it can take.  On the vCPU's thread.
+ * interrupt it can take.  On the vCPU's thread, also as the wakeup
+ * condition of kvmm_vcpu_block() (task state already set): nothing here
+ * may sleep.
  */
 bool kvmm_x86_vcpu_has_events(struct kvmm_vcpu *vcpu)
 {

@@ -298,9 +298,9 @@ static enum kvmm_event kvmm_pick_event(struct kvmm_vcpu *vcpu)
  * Before entry, interrupts off: choose the event the backend programs.
  * An NMI or interrupt (the irqchip's too) that must wait behind it gets
  * a self-IPI, so the guest exits right after that delivery and the next
- * entry delivers it, instead of holding it until some unrelated exit.  The other reasons
- * for an NMI to wait (NMI blocking, interrupt shadow) are the backend's
- * to watch (inject_events).
+ * entry delivers it, instead of holding it until some unrelated exit.
+ * The other reasons for an NMI to wait (NMI blocking, interrupt shadow)
+ * are the backend's to watch (inject_events).
  */
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu)
 {

@@ -102,7 +102,7 @@ void kvmm_x86_init_reset(struct kvmm_vcpu *vcpu)
 	kvmm_ops->set_interrupt_shadow(vcpu, 0);
 	kvmm_ops->flush_tlb(vcpu);
 	if (a->apic)
-		kvmm_lapic_init_reset(vcpu);
+		kvmm_lapic_reset(vcpu, true);
 }
 
 /* The real-mode start of a SIPI (SDM 3A 8.4.4.1 and 10.6.1). */

@@ -63,7 +63,7 @@ void kvmm_lapic_free(struct kvmm_vcpu *vcpu)
 {
 }
 
-void kvmm_lapic_init_reset(struct kvmm_vcpu *vcpu)
+void kvmm_lapic_reset(struct kvmm_vcpu *vcpu, bool init)
 {
 }
 

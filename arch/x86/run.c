@@ -167,7 +167,11 @@ static void kvmm_x86_vcpu_halted(struct kvmm_vcpu *vcpu)
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 
 	if (!kvmm_arch_vcpu_runnable(vcpu)) {
-		kvmm_vcpu_block(vcpu);
+		/* HLT polls first (KVM's kvm_vcpu_halt()); wait-for-SIPI not. */
+		if (a->mp_state == KVM_MP_STATE_HALTED)
+			kvmm_vcpu_halt(vcpu);
+		else
+			kvmm_vcpu_block(vcpu);
 		if (!kvmm_arch_vcpu_runnable(vcpu))
 			return;
 	}
@@ -340,6 +344,12 @@ out_nofpu:
 		kvmm_sync_regs_out(vcpu);
 	kvmm_post_run_save(vcpu);
 	return r;
+}
+
+/* KVM's kvm_arch_no_poll(): MSR_KVM_POLL_CONTROL bit 0 clear (pv.c). */
+bool kvmm_arch_no_poll(struct kvmm_vcpu *vcpu)
+{
+	return !(vcpu->arch.pv_poll_control & 1);
 }
 
 /*

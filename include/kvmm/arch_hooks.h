@@ -38,5 +38,7 @@ bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm);
  */
 long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
 bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu);
+/* The guest asked for no halt polling (x86: MSR_KVM_POLL_CONTROL). */
+bool kvmm_arch_no_poll(struct kvmm_vcpu *vcpu);
 
 #endif /* _KVMM_ARCH_HOOKS_H */

@@ -129,6 +129,8 @@ static const struct {
 	KVMM_VCPU_STAT(mmio_exits),
 	KVMM_VCPU_STAT(hlt_exits),
 	KVMM_VCPU_STAT(blocks),
+	KVMM_VCPU_STAT(halt_attempted_poll),
+	KVMM_VCPU_STAT(halt_successful_poll),
 	KVMM_VCPU_STAT(signal_exits),
 	KVMM_VCPU_STAT(irq_exits),
 	KVMM_VCPU_STAT(npf_exits),

@@ -3,6 +3,8 @@
  * vCPU requests, kicks and blocking: the contract is in
  * include/kvmm/request.h.
  */
+#include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/smp.h>
@@ -75,9 +77,17 @@ void kvmm_make_all_request(struct kvmm_vm *vm, enum kvmm_request req)
 	}
 }
 
+/*
+ * As KVM's kvm_vcpu_check_block(): requests alone do not wake a blocked
+ * vCPU (a TLB flush or a clock update can wait until it runs); those
+ * that come with work for it come with state that makes it runnable (an
+ * IRR bit, a queued NMI, INIT/SIPI bits), and KVMM_REQ_UNBLOCK wakes it
+ * for nothing else.  Evaluated on the vCPU's own thread.
+ */
 static bool kvmm_vcpu_should_wake(struct kvmm_vcpu *vcpu)
 {
-	return kvmm_arch_vcpu_runnable(vcpu) || kvmm_request_pending(vcpu) ||
+	return kvmm_arch_vcpu_runnable(vcpu) ||
+	       test_bit(KVMM_REQ_UNBLOCK, &vcpu->requests) ||
 	       signal_pending(current);
 }
 
@@ -86,4 +96,57 @@ void kvmm_vcpu_block(struct kvmm_vcpu *vcpu)
 	vcpu->stat.blocks++;
 	rcuwait_wait_event(&vcpu->wait, kvmm_vcpu_should_wake(vcpu),
 			   TASK_INTERRUPTIBLE);
+}
+
+/*
+ * Halt polling, as Linux 6.1's kvm_vcpu_halt() with its x86 defaults: the
+ * window starts at 0, grows (10 us, then doubling) after a halt that
+ * ended within the cap but outlived the window, and drops to 0 after one
+ * longer than the cap; polling stops early when the scheduler wants the
+ * CPU.  0 turns polling off.
+ */
+static unsigned int halt_poll_ns = 200000;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "longest halt polling, ns (KVM's x86 default: 200000)");
+
+#define KVMM_HALT_POLL_GROW_START	10000
+
+void kvmm_vcpu_halt(struct kvmm_vcpu *vcpu)
+{
+	unsigned int max = READ_ONCE(halt_poll_ns);
+	bool allowed = max && !kvmm_arch_no_poll(vcpu);
+	ktime_t start = ktime_get();
+	unsigned int window;
+	bool woke = false;
+	u64 halt_ns;
+
+	window = min(vcpu->halt_poll_ns, max);
+	if (allowed && window) {
+		ktime_t stop = ktime_add_ns(start, window);
+
+		vcpu->stat.halt_attempted_poll++;
+		do {
+			if (kvmm_vcpu_should_wake(vcpu)) {
+				vcpu->stat.halt_successful_poll++;
+				woke = true;
+				break;
+			}
+			cpu_relax();
+		} while (ktime_before(ktime_get(), stop) && !need_resched());
+	}
+	if (!woke)
+		kvmm_vcpu_block(vcpu);
+	halt_ns = ktime_to_ns(ktime_sub(ktime_get(), start));
+
+	if (!allowed)
+		window = 0;
+	else if (halt_ns <= window)
+		;
+	else if (halt_ns > max)
+		window = 0;
+	else
+		window = clamp_t(u64, (u64)window * 2,
+				 KVMM_HALT_POLL_GROW_START, max);
+	vcpu->halt_poll_ns = window;
 }

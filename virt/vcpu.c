@@ -168,7 +168,7 @@ static struct kvmm_vcpu *kvmm_vcpu_by_id(struct kvmm_vm *vm, u32 id)
 
 /*
  * Publishing a vCPU.  Once it is in vm->vcpus, other threads find it
- * without taking vm->lock (kvmm_vcpu_kick_all() from the MMU notifier, a
+ * without taking vm->lock (kvmm_make_all_request() from the MMU notifier, a
  * TLB flush or a dead VM) and may read it at any time until the VM is
  * destroyed, so it must never be taken out and freed again: that would
  * need an RCU grace period between the erase and the free, and even then

@@ -17,6 +17,7 @@
 
 #include <kvmm/kvmm.h>
 #include <kvmm/ioctl.h>
+#include <kvmm/request.h>
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
@@ -54,17 +55,18 @@ void kvmm_vm_put(struct kvmm_vm *vm)
 
 /*
  * Mark @vm dead (KVM's kvm_vm_dead()): every later VM and vCPU ioctl gets
- * -EIO, and vCPUs now in the guest are kicked out; the run loop checks
- * the flag after announcing KVMM_IN_GUEST, so none enters again.  The VM
- * is freed as usual once its fds are closed.  Not with interrupts off:
- * the kick waits for its IPIs.
+ * -EIO, vCPUs now in the guest are kicked out and blocked ones woken
+ * (KVMM_REQ_UNBLOCK); the run loop checks the flag after announcing
+ * KVMM_IN_GUEST and after every wakeup, so none enters again.  The VM is
+ * freed as usual once its fds are closed.  Not with interrupts off: the
+ * kick waits for its IPIs.
  */
 void kvmm_vm_dead(struct kvmm_vm *vm)
 {
 	WRITE_ONCE(vm->dead, true);
 	/* Pairs with the barrier between mode and the check in run.c. */
 	smp_mb();
-	kvmm_vcpu_kick_all(vm);
+	kvmm_make_all_request(vm, KVMM_REQ_UNBLOCK);
 }
 
 struct mutex *kvmm_vm_file_lock(struct file *filp)
@@ -173,6 +175,8 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 	KVMM_IOCTL(KVM_SET_TSS_ADDR, kvmm_x86_vm_set_tss_addr,
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
+		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_SET_BOOT_CPU_ID, kvmm_x86_vm_set_boot_cpu_id,
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_GSI_ROUTING, kvmm_vm_set_gsi_routing_ioctl,
 		   KVMM_LOCK_NONE),

@@ -22,9 +22,12 @@
 #include <asm/trapnr.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/request.h>
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
+
+#include "irqchip/irqchip.h"
 
 /*
  * An exception raised by kvmm (an exit handler, the emulator): pending
@@ -56,11 +59,22 @@ void kvmm_x86_requeue_exception(struct kvmm_vcpu *vcpu, u8 nr,
 	vcpu->arch.exception.injected = true;
 }
 
+/* KVM's pic_in_kernel(): KVM_CREATE_IRQCHIP, not the split irqchip. */
+bool kvmm_x86_pic_in_kernel(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_irqchip *chip = READ_ONCE(vcpu->vm->arch.irqchip);
+
+	return chip && !chip->split;
+}
+
 /*
- * KVM_INTERRUPT (api.rst 4.16): queue vector irq for the next entry.  It
- * is 'injected' at once, as in KVM without an in-kernel irqchip; if an
+ * KVM_INTERRUPT (api.rst 4.16).  Without an in-kernel irqchip: queue
+ * vector irq for the next entry, 'injected' at once, as in KVM; if an
  * exception or NMI is in the way (userspace did not wait for
- * ready_for_interrupt_injection), it is delivered right after it.
+ * ready_for_interrupt_injection), it is delivered right after it.  With
+ * the split irqchip it is the ExtINT of userspace's PIC, taken by the
+ * LAPIC when LINT0 lets it (one at a time: -EEXIST); with the in-kernel
+ * PIC there is no such thing: -ENXIO.
  */
 long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg)
 {
@@ -70,15 +84,27 @@ long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg)
 		return -EFAULT;
 	if (irq.irq >= 256)
 		return -EINVAL;
-	vcpu->arch.interrupt.injected = true;
-	vcpu->arch.interrupt.nr = irq.irq;
+	if (!READ_ONCE(vcpu->vm->arch.irqchip)) {
+		vcpu->arch.interrupt.injected = true;
+		vcpu->arch.interrupt.nr = irq.irq;
+		return 0;
+	}
+	if (kvmm_x86_pic_in_kernel(vcpu))
+		return -ENXIO;
+	if (vcpu->arch.pending_extint != -1)
+		return -EEXIST;
+	vcpu->arch.pending_extint = irq.irq;
 	return 0;
 }
 
-/* Userspace wants an exit as soon as it may inject an interrupt. */
+/*
+ * Userspace wants an exit as soon as it may inject an interrupt; never
+ * with the in-kernel PIC, whose interrupts userspace does not inject.
+ */
 static bool kvmm_wants_irq_window(struct kvmm_vcpu *vcpu)
 {
-	return READ_ONCE(vcpu->run->request_interrupt_window);
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       !kvmm_x86_pic_in_kernel(vcpu);
 }
 
 static bool kvmm_event_in_delivery(struct kvmm_vcpu *vcpu)
@@ -89,10 +115,108 @@ static bool kvmm_event_in_delivery(struct kvmm_vcpu *vcpu)
 	       a->nmi.injected || a->interrupt.injected;
 }
 
+/*
+ * Userspace's ExtINT of the split irqchip, when the LAPIC would take it
+ * (LINT0 in ExtINT mode, or the LAPIC disabled: SDM 3A 10.5.1).
+ */
+static bool kvmm_extint_pending(struct kvmm_vcpu *vcpu)
+{
+	return vcpu->arch.pending_extint >= 0 && kvmm_lapic_accepts_pic(vcpu);
+}
+
+/* Userspace may hand over an interrupt (KVM's kvm_cpu_accept_dm_intr). */
+static bool kvmm_accepts_dm_intr(struct kvmm_vcpu *vcpu)
+{
+	if (!vcpu->arch.apic)
+		return true;
+	return vcpu->arch.pending_extint < 0 && kvmm_lapic_accepts_pic(vcpu);
+}
+
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu)
 {
 	return kvmm_ops->interrupt_allowed(vcpu) &&
-	       !kvmm_event_in_delivery(vcpu);
+	       kvmm_accepts_dm_intr(vcpu) && !kvmm_event_in_delivery(vcpu);
+}
+
+/*
+ * The in-kernel irqchip has an interrupt for this vCPU: userspace's
+ * ExtINT first (KVM's order), then the LAPIC's or the PIC's
+ * (kvmm_irqchip_pending_vector(): above the PPR, or an ExtINT).
+ */
+static bool kvmm_irqchip_interrupt_pending(struct kvmm_vcpu *vcpu)
+{
+	return kvmm_extint_pending(vcpu) ||
+	       kvmm_irqchip_pending_vector(vcpu) >= 0;
+}
+
+/* Acknowledge it: the vector, or -1 if it went away meanwhile. */
+static int kvmm_irqchip_take(struct kvmm_vcpu *vcpu)
+{
+	int vector;
+
+	if (kvmm_extint_pending(vcpu)) {
+		vector = vcpu->arch.pending_extint;
+		vcpu->arch.pending_extint = -1;
+		return vector;
+	}
+	return kvmm_irqchip_ack(vcpu);
+}
+
+/*
+ * Before an entry, on the vCPU's thread and preemptible (the irqchip's
+ * locks may be taken): with an in-kernel LAPIC, move the interrupt it
+ * has for the guest into arch.interrupt, acknowledged (LAPIC: IRR to
+ * ISR; PIC: INTA), when the guest can take it now: interrupts enabled,
+ * no shadow, nothing in delivery, no NMI going first (SDM 3A 6.9).
+ * Otherwise ask for the interrupt window (irqchip_window), so that the
+ * guest exits as soon as it could take it and the next pass takes it.
+ * An interrupt that arrives after this pass makes a KVMM_REQ_EVENT,
+ * which backs the entry out and comes here again.
+ */
+void kvmm_x86_take_irqchip_interrupt(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+	int vector;
+
+	a->irqchip_window = false;
+	if (!a->apic || a->interrupt.injected ||
+	    !kvmm_irqchip_interrupt_pending(vcpu))
+		return;
+	if (kvmm_event_in_delivery(vcpu) ||
+	    (a->nmi.pending && kvmm_ops->nmi_allowed(vcpu)) ||
+	    !kvmm_ops->interrupt_allowed(vcpu)) {
+		a->irqchip_window = true;
+		return;
+	}
+	vector = kvmm_irqchip_take(vcpu);
+	if (vector < 0)
+		return;
+	a->interrupt.injected = true;
+	a->interrupt.nr = vector;
+}
+
+/*
+ * A halted vCPU has something to wake for (KVM's kvm_vcpu_has_events()):
+ * INIT or SIPI, an exception, an NMI it can take (or one just sent), an
+ * interrupt it can take.  On the vCPU's thread, also as the wakeup
+ * condition of kvmm_vcpu_block() (task state already set): nothing here
+ * may sleep.
+ */
+bool kvmm_x86_vcpu_has_events(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	if (kvmm_x86_init_sipi_pending(vcpu))
+		return true;
+	if (a->exception.pending || a->exception.injected)
+		return true;
+	if (atomic_read(&a->nmi_queued) ||
+	    (a->nmi.pending && kvmm_ops->nmi_allowed(vcpu)))
+		return true;
+	if (!kvmm_ops->interrupt_allowed(vcpu))
+		return false;
+	return a->interrupt.injected ||
+	       (a->apic && kvmm_irqchip_interrupt_pending(vcpu));
 }
 
 /*
@@ -109,6 +233,28 @@ static void kvmm_x86_queue_nmi(struct kvmm_vcpu *vcpu)
 	if (a->nmi.injected || kvmm_ops->get_nmi_mask(vcpu))
 		limit = 1;
 	a->nmi.pending = min_t(u8, a->nmi.pending + 1, limit);
+}
+
+/*
+ * An NMI from another thread (the in-kernel LAPIC): counted in
+ * nmi_queued, folded into nmi.pending by the vCPU itself
+ * (kvmm_x86_process_nmi()), which alone may look at its NMI blocking.
+ */
+void kvmm_x86_deliver_nmi(struct kvmm_vcpu *vcpu)
+{
+	atomic_inc(&vcpu->arch.nmi_queued);
+	kvmm_make_request(vcpu, KVMM_REQ_EVENT);
+	kvmm_vcpu_kick(vcpu);
+}
+
+/* On the vCPU's thread: take the NMIs other threads sent. */
+void kvmm_x86_process_nmi(struct kvmm_vcpu *vcpu)
+{
+	/* More than two collapse anyway (kvmm_x86_queue_nmi()). */
+	int n = min(atomic_xchg(&vcpu->arch.nmi_queued, 0), 2);
+
+	while (n-- > 0)
+		kvmm_x86_queue_nmi(vcpu);
 }
 
 /* KVM_NMI (api.rst 4.60): queue an NMI, delivered at a following entry. */
@@ -150,11 +296,11 @@ static enum kvmm_event kvmm_pick_event(struct kvmm_vcpu *vcpu)
 
 /*
  * Before entry, interrupts off: choose the event the backend programs.
- * An NMI or interrupt that must wait behind it gets a self-IPI, so the
- * guest exits right after that delivery and the next entry delivers it,
- * instead of holding it until some unrelated exit.  The other reasons
- * for an NMI to wait (NMI blocking, interrupt shadow) are the backend's
- * to watch (inject_events).
+ * An NMI or interrupt (the irqchip's too) that must wait behind it gets
+ * a self-IPI, so the guest exits right after that delivery and the next
+ * entry delivers it, instead of holding it until some unrelated exit.
+ * The other reasons for an NMI to wait (NMI blocking, interrupt shadow)
+ * are the backend's to watch (inject_events).
  */
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu)
 {
@@ -162,11 +308,13 @@ void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu)
 	enum kvmm_event ev = kvmm_pick_event(vcpu);
 
 	a->entry_event = ev;
-	kvmm_ops->inject_events(vcpu, kvmm_wants_irq_window(vcpu));
+	kvmm_ops->inject_events(vcpu, kvmm_wants_irq_window(vcpu) ||
+				      a->irqchip_window);
 	if (ev == KVMM_EVENT_NONE)
 		return;
 	if (((a->nmi.pending || a->nmi.injected) && ev != KVMM_EVENT_NMI) ||
-	    (a->interrupt.injected && ev != KVMM_EVENT_INTR))
+	    (a->interrupt.injected && ev != KVMM_EVENT_INTR) ||
+	    a->irqchip_window)
 		smp_send_reschedule(smp_processor_id());
 }
 
@@ -214,6 +362,7 @@ void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *out)
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	struct kvm_vcpu_events ev = { };
 
+	kvmm_x86_process_nmi(vcpu);
 	/*
 	 * Without KVM_CAP_EXCEPTION_PAYLOAD, KVM reports a pending exception
 	 * as injected too (and sets 'pending' beside it).
@@ -229,6 +378,9 @@ void kvmm_x86_get_events(struct kvmm_vcpu *vcpu, struct kvm_vcpu_events *out)
 	ev.nmi.injected = a->nmi.injected;
 	ev.nmi.pending = a->nmi.pending != 0;
 	ev.nmi.masked = kvmm_ops->get_nmi_mask(vcpu);
+	/* An INIT not yet taken; sipi_vector is never reported (as KVM). */
+	ev.smi.latched_init = kvmm_x86_init_sipi_pending(vcpu) &&
+			      test_bit(KVMM_INIT_PENDING, &a->init_sipi);
 	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW;
 	*out = ev;
 }
@@ -278,6 +430,8 @@ int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && ev.smi.smm)
 		return -EINVAL;
 
+	kvmm_x86_process_nmi(vcpu);
+
 	a->exception.pending = false;
 	a->exception.injected = ev.exception.injected;
 	a->exception.nr = ev.exception.nr;
@@ -295,5 +449,15 @@ int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 			(KVM_X86_SHADOW_INT_MOV_SS | KVM_X86_SHADOW_INT_STI);
 		kvmm_ops->set_interrupt_shadow(vcpu, a->interrupt_shadow);
 	}
+	/* INIT and SIPI state of the in-kernel LAPIC (init_sipi.c). */
+	if ((ev.flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR) && a->apic)
+		WRITE_ONCE(a->sipi_vector, ev.sipi_vector);
+	if ((ev.flags & KVM_VCPUEVENT_VALID_SMM) && a->apic) {
+		if (ev.smi.latched_init)
+			set_bit(KVMM_INIT_PENDING, &a->init_sipi);
+		else
+			clear_bit(KVMM_INIT_PENDING, &a->init_sipi);
+	}
+	kvmm_make_request(vcpu, KVMM_REQ_EVENT);
 	return 0;
 }

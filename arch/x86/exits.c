@@ -131,10 +131,23 @@ int kvmm_x86_exit_io(struct kvmm_vcpu *vcpu, u16 port, u8 size, bool in,
 }
 
 /* Without an in-kernel LAPIC, HLT always goes to userspace (api.rst). */
+/*
+ * HLT.  Its completion ends an STI or MOV SS shadow it sat in (the
+ * instruction after it is not shadowed), so "sti; hlt" can be woken.
+ * With an in-kernel LAPIC the vCPU halts in the kernel: the run loop
+ * blocks it until an interrupt, NMI, INIT or signal (KVM's
+ * __kvm_emulate_halt); otherwise userspace's irqchip gets KVM_EXIT_HLT.
+ */
 int kvmm_x86_exit_hlt(struct kvmm_vcpu *vcpu, unsigned long next_rip)
 {
 	vcpu->stat.hlt_exits++;
 	vcpu->arch.rip = next_rip;
+	vcpu->arch.interrupt_shadow = 0;
+	kvmm_ops->set_interrupt_shadow(vcpu, 0);
+	if (vcpu->arch.apic) {
+		vcpu->arch.mp_state = KVM_MP_STATE_HALTED;
+		return 1;
+	}
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }

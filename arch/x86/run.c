@@ -20,37 +20,12 @@
 #include <asm/fpu/api.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/request.h>
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
 
-static void kvmm_kick_nop(void *unused)
-{
-}
-
-/*
- * Make every vCPU of @vm that is in the guest exit (and see new
- * requests, such as a TLB generation bump) before returning.  Callable
- * without vm->lock from anything that keeps the VM alive (a reference,
- * or the MMU notifier, which the VM unregisters before freeing vCPUs): a
- * vCPU found in vm->vcpus lives until the VM is destroyed (virt/vcpu.c
- * publishes only vCPUs whose creation can no longer fail).
- */
-void kvmm_vcpu_kick_all(struct kvmm_vm *vm)
-{
-	struct kvmm_vcpu *vcpu;
-	unsigned long i;
-
-	xa_for_each(&vm->vcpus, i, vcpu) {
-		int cpu;
-
-		if (READ_ONCE(vcpu->mode) != KVMM_IN_GUEST)
-			continue;
-		cpu = READ_ONCE(vcpu->cpu);
-		if (cpu >= 0 && cpu != raw_smp_processor_id())
-			smp_call_function_single(cpu, kvmm_kick_nop, NULL, 1);
-	}
-}
+#include "irqchip/irqchip.h"
 
 /* Fields of kvm_run that describe the vCPU after every KVM_RUN. */
 static void kvmm_post_run_save(struct kvmm_vcpu *vcpu)
@@ -58,9 +33,11 @@ static void kvmm_post_run_save(struct kvmm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(vcpu->arch.rflags & X86_EFLAGS_IF);
-	run->cr8 = vcpu->arch.cr8;
+	/* With an in-kernel LAPIC, CR8 is its TPR (SDM 3A 10.8.6.1). */
+	run->cr8 = vcpu->arch.apic ? kvmm_lapic_get_tpr(vcpu) : vcpu->arch.cr8;
 	run->apic_base = vcpu->arch.apic_base;
-	run->ready_for_interrupt_injection =
+	/* An in-kernel PIC takes no KVM_INTERRUPT: always "ready", as KVM. */
+	run->ready_for_interrupt_injection = kvmm_x86_pic_in_kernel(vcpu) ||
 		kvmm_x86_ready_for_interrupt(vcpu);
 	run->flags = 0;
 }
@@ -88,7 +65,6 @@ static void kvmm_x86_tlb_on_entry(struct kvmm_vcpu *vcpu, int cpu)
 static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 {
 	struct kvmm_vm *vm = vcpu->vm;
-	u64 gen;
 	int r;
 
 	preempt_disable();
@@ -105,9 +81,11 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	kvmm_x86_tlb_on_entry(vcpu, smp_processor_id());
 
 	/*
-	 * Pairs with the barriers in kvmm_x86_flush_remote_tlbs() and
-	 * kvmm_vm_dead(): either they see KVMM_IN_GUEST and kick, or this
-	 * vCPU sees their change below.
+	 * The entry half of the request protocol (include/kvmm/request.h):
+	 * publish IN_GUEST, then look at requests and the dead flag.  Either
+	 * a requester (kvmm_make_request(), kvmm_vm_dead()) sees IN_GUEST
+	 * and its kick's IPI makes this entry exit at once, or this vCPU
+	 * sees its bit here and backs out to serve it.
 	 */
 	WRITE_ONCE(vcpu->mode, KVMM_IN_GUEST);
 	smp_mb();
@@ -117,7 +95,8 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 		preempt_enable();
 		return -EIO;
 	}
-	if (signal_pending(current) || need_resched()) {
+	if (signal_pending(current) || need_resched() ||
+	    kvmm_request_pending(vcpu)) {
 		WRITE_ONCE(vcpu->mode, KVMM_OUTSIDE_GUEST);
 		local_irq_enable();
 		preempt_enable();
@@ -135,13 +114,6 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	if (test_thread_flag(TIF_NEED_FPU_LOAD))
 		switch_fpu_return();
 
-	gen = atomic64_read(&vm->arch.tlb_gen);
-	if (gen != vcpu->arch.tlb_gen) {
-		kvmm_ops->flush_tlb(vcpu);
-		vcpu->stat.tlb_flush_mmu++;
-		vcpu->arch.tlb_gen = gen;
-	}
-
 	kvmm_x86_inject_events(vcpu);
 
 	/* A guest quantum is an RCU quiescent state, as for user mode. */
@@ -152,6 +124,83 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 	local_irq_enable();
 	preempt_enable();
 	return r;
+}
+
+/*
+ * Serve the requests other threads made (include/kvmm/request.h), on
+ * the vCPU's thread, preemptible, before the next entry or after a
+ * wakeup.  Every request bit must be consumed here: the entry backs out
+ * while any is set.
+ */
+static void kvmm_x86_serve_requests(struct kvmm_vcpu *vcpu)
+{
+	if (!kvmm_request_pending(vcpu))
+		return;
+	/*
+	 * Second-level mappings went away (kvmm_x86_flush_remote_tlbs()):
+	 * the backend flushes this vCPU's tag at its next entry, which is
+	 * ordered after the zap by the protocol (Documentation/mmu.rst).
+	 */
+	if (kvmm_check_request(vcpu, KVMM_REQ_TLB_FLUSH)) {
+		kvmm_ops->flush_tlb(vcpu);
+		vcpu->stat.tlb_flush_mmu++;
+	}
+	if (kvmm_check_request(vcpu, KVMM_REQ_APIC_INIT))
+		kvmm_x86_accept_init_sipi(vcpu);
+	/* NMIs sent by other threads; interrupts are looked at every entry. */
+	if (kvmm_check_request(vcpu, KVMM_REQ_EVENT))
+		kvmm_x86_process_nmi(vcpu);
+	/* The pvclock page is rewritten here once kvmclock.c exists. */
+	kvmm_check_request(vcpu, KVMM_REQ_CLOCK_UPDATE);
+	/* Only for leaving kvmm_vcpu_block(): nothing to do. */
+	kvmm_check_request(vcpu, KVMM_REQ_UNBLOCK);
+}
+
+/*
+ * A vCPU that is not running (HLT with an in-kernel LAPIC, wait-for-SIPI)
+ * sleeps in the kernel until it has something to do (KVM's vcpu_block).
+ * A wakeup for a signal or KVMM_REQ_UNBLOCK leaves the MP state alone:
+ * the run loop returns to userspace, and the next KVM_RUN blocks again.
+ */
+static void kvmm_x86_vcpu_halted(struct kvmm_vcpu *vcpu)
+{
+	struct kvmm_arch_vcpu *a = &vcpu->arch;
+
+	if (!kvmm_arch_vcpu_runnable(vcpu)) {
+		/* HLT polls first (KVM's kvm_vcpu_halt()); wait-for-SIPI not. */
+		if (a->mp_state == KVM_MP_STATE_HALTED)
+			kvmm_vcpu_halt(vcpu);
+		else
+			kvmm_vcpu_block(vcpu);
+		if (!kvmm_arch_vcpu_runnable(vcpu))
+			return;
+	}
+	kvmm_x86_accept_init_sipi(vcpu);
+	if (a->mp_state == KVM_MP_STATE_HALTED ||
+	    a->mp_state == KVM_MP_STATE_AP_RESET_HOLD)
+		a->mp_state = KVM_MP_STATE_RUNNABLE;
+}
+
+/*
+ * KVM_RUN of a vCPU that was never started (an AP of a VM with an
+ * in-kernel irqchip, or KVM_SET_MP_STATE): block until INIT or SIPI
+ * reaches it, or a signal, then return to userspace, -EAGAIN or -EINTR,
+ * without running the guest; the next KVM_RUN goes on (as KVM's
+ * kvm_arch_vcpu_ioctl_run).
+ */
+static int kvmm_x86_run_uninitialized(struct kvmm_vcpu *vcpu)
+{
+	if (READ_ONCE(vcpu->run->immediate_exit))
+		return -EINTR;
+	kvmm_vcpu_block(vcpu);
+	kvmm_x86_accept_init_sipi(vcpu);
+	kvmm_check_request(vcpu, KVMM_REQ_UNBLOCK);
+	if (signal_pending(current)) {
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+		vcpu->stat.signal_exits++;
+		return -EINTR;
+	}
+	return -EAGAIN;
 }
 
 #define KVMM_SYNC_REGS_VALID	(KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | \
@@ -206,6 +255,11 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 	u64 valid = READ_ONCE(run->kvm_valid_regs);
 	int r;
 
+	if (unlikely(vcpu->arch.mp_state == KVM_MP_STATE_UNINITIALIZED)) {
+		r = kvmm_x86_run_uninitialized(vcpu);
+		goto out_nofpu;
+	}
+
 	if ((valid | READ_ONCE(run->kvm_dirty_regs)) & ~KVMM_SYNC_REGS_VALID)
 		return -EINVAL;
 	if (run->kvm_dirty_regs) {
@@ -219,9 +273,11 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 	 * before every KVM_RUN, as KVM reads it without an in-kernel LAPIC
 	 * (bits above 3 are refused, as kvm_set_cr8() refuses them).
 	 */
-	if (READ_ONCE(run->cr8) & ~0xfULL)
-		return -EINVAL;
-	vcpu->arch.cr8 = READ_ONCE(run->cr8);
+	if (!vcpu->arch.apic) {
+		if (READ_ONCE(run->cr8) & ~0xfULL)
+			return -EINVAL;
+		vcpu->arch.cr8 = READ_ONCE(run->cr8);
+	}
 
 	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, true);
 
@@ -249,6 +305,11 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 			r = kvmm_x86_exit_shutdown(vcpu);
 			break;
 		}
+		/* kvmm_vm_dead() woke a blocked vCPU with KVMM_REQ_UNBLOCK. */
+		if (unlikely(kvmm_vm_is_dead(vcpu->vm))) {
+			r = -EIO;
+			break;
+		}
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
 			vcpu->stat.signal_exits++;
@@ -256,6 +317,13 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+
+		kvmm_x86_serve_requests(vcpu);
+		if (vcpu->arch.mp_state != KVM_MP_STATE_RUNNABLE) {
+			kvmm_x86_vcpu_halted(vcpu);
+			continue;
+		}
+		kvmm_x86_take_irqchip_interrupt(vcpu);
 
 		r = kvmm_enter_once(vcpu);
 		if (r == -EAGAIN)
@@ -271,19 +339,34 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 	}
 out:
 	fpu_swap_kvm_fpstate(&vcpu->arch.fpu, false);
+out_nofpu:
 	if (run->kvm_valid_regs)
 		kvmm_sync_regs_out(vcpu);
 	kvmm_post_run_save(vcpu);
 	return r;
 }
 
+/* KVM's kvm_arch_no_poll(): MSR_KVM_POLL_CONTROL bit 0 clear (pv.c). */
+bool kvmm_arch_no_poll(struct kvmm_vcpu *vcpu)
+{
+	return !(vcpu->arch.pv_poll_control & 1);
+}
+
 /*
- * kvmm_vcpu_block() wakes when this turns true.  Without an in-kernel
- * LAPIC nothing blocks (HLT goes to userspace), so only the MP state
- * counts; the in-kernel irqchip adds pending interrupts, NMIs and
- * INIT/SIPI here.
+ * kvmm_vcpu_block() wakes when this turns true (KVM's
+ * kvm_arch_vcpu_runnable()): a running vCPU; a halted one with an event
+ * to take (events.c); one waiting for INIT or SIPI when one came.
+ * Without an in-kernel LAPIC only RUNNABLE exists.  On the vCPU's thread.
  */
 bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu)
 {
-	return vcpu->arch.mp_state == KVM_MP_STATE_RUNNABLE;
+	switch (vcpu->arch.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		return true;
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_AP_RESET_HOLD:
+		return kvmm_x86_vcpu_has_events(vcpu);
+	default:
+		return kvmm_x86_init_sipi_pending(vcpu);
+	}
 }

@@ -8,6 +8,7 @@
 #include <asm/cpufeature.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/request.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
 
@@ -197,28 +198,61 @@ static long get_cpuid2(struct file *filp, unsigned long arg)
 	return kvmm_x86_get_cpuid2(filp_vcpu(filp), (void __user *)arg);
 }
 
+/*
+ * KVM_GET_MP_STATE (api.rst 4.38): an INIT or SIPI that arrived is taken
+ * first, so the state read is the one the vCPU would run in.
+ */
 static long get_mp_state(struct file *filp, unsigned long arg)
 {
-	struct kvm_mp_state mp = { .mp_state = filp_vcpu(filp)->arch.mp_state };
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvm_mp_state mp;
 
+	kvmm_x86_accept_init_sipi(vcpu);
+	mp.mp_state = vcpu->arch.mp_state;
 	if (copy_to_user((void __user *)arg, &mp, sizeof(mp)))
 		return -EFAULT;
 	return 0;
 }
 
+/*
+ * KVM_SET_MP_STATE (api.rst 4.39), checked as 6.1's
+ * kvm_arch_vcpu_ioctl_set_mpstate(): RUNNABLE always; the states of the
+ * start-up protocol and HALTED only with an in-kernel LAPIC (without
+ * one, HLT exits to userspace and INIT/SIPI are userspace's); any other
+ * value (s390's) -EINVAL.  SIPI_RECEIVED is kept as KVM keeps it: in
+ * wait-for-SIPI with a SIPI pending (the vector from
+ * KVM_SET_VCPU_EVENTS), taken before the next entry.  INIT is never
+ * blocked here (no SMM, GIF always 1).
+ */
 static long set_mp_state(struct file *filp, unsigned long arg)
 {
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
 	struct kvm_mp_state mp;
 
 	if (copy_from_user(&mp, (void __user *)arg, sizeof(mp)))
 		return -EFAULT;
-	/*
-	 * Without an in-kernel LAPIC, KVM accepts only RUNNABLE (x86.c
-	 * kvm_arch_vcpu_ioctl_set_mpstate): HLT exits to userspace instead.
-	 */
-	if (mp.mp_state != KVM_MP_STATE_RUNNABLE)
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_AP_RESET_HOLD:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (!vcpu->arch.apic)
+			return -EINVAL;
+		break;
+	case KVM_MP_STATE_RUNNABLE:
+		break;
+	default:
 		return -EINVAL;
-	filp_vcpu(filp)->arch.mp_state = mp.mp_state;
+	}
+	if (mp.mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
+		vcpu->arch.mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		set_bit(KVMM_SIPI_PENDING, &vcpu->arch.init_sipi);
+		kvmm_make_request(vcpu, KVMM_REQ_APIC_INIT);
+	} else {
+		vcpu->arch.mp_state = mp.mp_state;
+	}
+	kvmm_make_request(vcpu, KVMM_REQ_EVENT);
 	return 0;
 }
 

@@ -69,7 +69,7 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu)
 	a->xcr0 = XFEATURE_MASK_FP;
 	a->pkru = 0;
 	a->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE;
-	if (vcpu->vcpu_id == 0)
+	if (vcpu->vcpu_id == vcpu->vm->arch.bsp_vcpu_id)
 		a->apic_base |= MSR_IA32_APICBASE_BSP;
 	a->mp_state = KVM_MP_STATE_RUNNABLE;
 	a->misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
@@ -80,6 +80,9 @@ void kvmm_x86_vcpu_reset(struct kvmm_vcpu *vcpu)
 	memset(&a->exception, 0, sizeof(a->exception));
 	memset(&a->interrupt, 0, sizeof(a->interrupt));
 	memset(&a->nmi, 0, sizeof(a->nmi));
+	atomic_set(&a->nmi_queued, 0);
+	a->pending_extint = -1;
+	a->irqchip_window = false;
 	a->interrupt_shadow = 0;
 
 	a->sg_valid = BIT(KVMM_SG_NR) - 1;
@@ -104,6 +107,15 @@ int kvmm_x86_vcpu_create(struct kvmm_vcpu *vcpu)
 	if (r)
 		goto out_fpu;
 	kvmm_x86_vcpu_reset(vcpu);
+	/*
+	 * With an in-kernel irqchip an AP waits for INIT and SIPI from the
+	 * start; KVM_RUN blocks until they come (KVM's
+	 * kvm_arch_vcpu_create()).  KVM_CREATE_IRQCHIP is refused once
+	 * vCPUs exist, so this is decided once.
+	 */
+	if (READ_ONCE(vcpu->vm->arch.irqchip) &&
+	    vcpu->vcpu_id != vcpu->vm->arch.bsp_vcpu_id)
+		vcpu->arch.mp_state = KVM_MP_STATE_UNINITIALIZED;
 	kvmm_x86_msr_vcpu_init(vcpu);
 	return 0;
 

@@ -17,7 +17,6 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm)
 {
 	int r;
 
-	atomic64_set(&vm->arch.tlb_gen, 0);
 	r = kvmm_tdp_init(vm);
 	if (r)
 		return r;
@@ -140,5 +139,21 @@ int kvmm_x86_vm_disable_exits(struct kvmm_vm *vm, u64 flags)
 	if (flags & KVM_X86_DISABLE_EXITS_HLT)
 		vm->arch.hlt_in_guest = true;
 	mutex_unlock(&vm->lock);
+	return 0;
+}
+
+/*
+ * KVM_SET_BOOT_CPU_ID (api.rst 4.76): which vCPU id resets as the BSP
+ * (APIC base MSR bit 8, RUNNABLE at creation with an in-kernel irqchip).
+ * Only before the first vCPU: -EBUSY after, as 6.1.  The id itself is not
+ * checked (nor by KVM); a VM whose BSP id no vCPU has simply has no BSP.
+ */
+long kvmm_x86_vm_set_boot_cpu_id(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vm *vm = filp->private_data;
+
+	if (vm->created_vcpus)
+		return -EBUSY;
+	vm->arch.bsp_vcpu_id = arg;
 	return 0;
 }

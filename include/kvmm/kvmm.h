@@ -49,22 +49,8 @@ void kvmm_hw_exit(void);
 bool kvmm_hw_enabled_on_this_cpu(void);
 extern bool kvmm_rebooting;
 
-/*
- * Arch hooks, implemented in arch/<arch>/.  init probes the hardware and
- * picks a backend (-ENODEV: none usable); hardware_setup allocates per-CPU
- * state once kvmm owns virtualization; hw_enable/disable_cpu run on the CPU
- * concerned with interrupts off.
- */
-int kvmm_arch_init(void);
-void kvmm_arch_exit(void);
-int kvmm_arch_hardware_setup(void);
-void kvmm_arch_hardware_unsetup(void);
-int kvmm_arch_hw_enable_cpu(void);
-void kvmm_arch_hw_disable_cpu(void);
-void kvmm_arch_report(void);
-/* A blocked vCPU may run again (interrupt, NMI, INIT/SIPI, timer). */
-struct kvmm_vcpu;
-bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu);
+/* Arch hooks, implemented in arch/<arch>/: all in arch_hooks.h. */
+#include <kvmm/arch_hooks.h>
 
 /*
  * virt/irq_routing.c: GSI routes and interrupt lines; an arch takes
@@ -74,6 +60,5 @@ bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu);
 struct kvmm_vm;
 long kvmm_vm_set_gsi_routing(struct kvmm_vm *vm, void __user *arg);
 long kvmm_vm_irq_line(struct kvmm_vm *vm, void __user *arg);
-bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm);
 
 #endif /* _KVMM_KVMM_H */

@@ -52,9 +52,18 @@ void kvmm_vcpu_kick(struct kvmm_vcpu *vcpu);
 void kvmm_make_all_request(struct kvmm_vm *vm, enum kvmm_request req);
 
 /*
- * Sleep until kvmm_arch_vcpu_runnable(vcpu), a request, or a signal.
- * Called by the vCPU thread only, outside the guest, preemptible.
+ * Sleep until kvmm_arch_vcpu_runnable(vcpu), KVMM_REQ_UNBLOCK, or a
+ * signal; other requests do not wake it (KVM's rule): whoever gives a
+ * blocked vCPU work makes it runnable first, then kicks.  Called by the
+ * vCPU thread only, outside the guest, preemptible.
  */
 void kvmm_vcpu_block(struct kvmm_vcpu *vcpu);
+/*
+ * kvmm_vcpu_block() for a halted vCPU, with KVM's halt polling: spin for
+ * up to the vCPU's polling window first (a wakeup that comes soon then
+ * costs no sleep and no scheduler round trip), and adapt that window to
+ * how long the vCPU stays halted (module parameter halt_poll_ns caps it).
+ */
+void kvmm_vcpu_halt(struct kvmm_vcpu *vcpu);
 
 #endif /* _KVMM_REQUEST_H */

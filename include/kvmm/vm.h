@@ -145,6 +145,7 @@ struct kvmm_vcpu {
 	int mode;		/* enum kvmm_vcpu_mode, read by kicks */
 	unsigned long requests;	/* enum kvmm_request bits (request.h) */
 	struct rcuwait wait;	/* kvmm_vcpu_block() sleeps here */
+	unsigned int halt_poll_ns;	/* kvmm_vcpu_halt()'s window now */
 	sigset_t sigset;
 	bool sigset_active;
 
@@ -154,6 +155,9 @@ struct kvmm_vcpu {
 		u64 mmio_exits;
 		u64 hlt_exits;
 		u64 blocks;		/* kvmm_vcpu_block() calls */
+		/* kvmm_vcpu_halt(): halts that polled, and those it ended. */
+		u64 halt_attempted_poll;
+		u64 halt_successful_poll;
 		u64 signal_exits;
 		u64 irq_exits;
 		u64 npf_exits;
@@ -200,7 +204,6 @@ do {									\
 /* virt/vcpu.c */
 int kvmm_vm_create_vcpu(struct kvmm_vm *vm, unsigned long id);
 void kvmm_vcpu_destroy(struct kvmm_vcpu *vcpu);
-void kvmm_vcpu_kick_all(struct kvmm_vm *vm);
 
 /* virt/memslot.c */
 int kvmm_memslots_init(struct kvmm_vm *vm);

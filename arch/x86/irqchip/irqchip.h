@@ -98,6 +98,8 @@ int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu);
 /* lapic.c (and lapic_timer.c) */
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
 void kvmm_lapic_free(struct kvmm_vcpu *vcpu);
+/* RESET (@init false) or INIT of the vCPU: the LAPIC's part (SDM 3A 11.4.7). */
+void kvmm_lapic_reset(struct kvmm_vcpu *vcpu, bool init);
 /*
  * Send @msg; @src is the sending LAPIC for an IPI (shorthands, logical
  * "self"), NULL otherwise.  Returns as KVM's kvm_irq_delivery_to_apic():

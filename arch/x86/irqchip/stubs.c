@@ -63,6 +63,10 @@ void kvmm_lapic_free(struct kvmm_vcpu *vcpu)
 {
 }
 
+void kvmm_lapic_reset(struct kvmm_vcpu *vcpu, bool init)
+{
+}
+
 int kvmm_apic_deliver(struct kvmm_vm *vm, struct kvmm_lapic *src,
 		      const struct kvmm_apic_msg *msg)
 {

@@ -13,8 +13,8 @@
  *    fault retry (vm->mn_seq / mn_active), so a mapping never outlives the
  *    host page it maps;
  *  - after entries are removed, vCPUs flush their TLB before re-entering
- *    (arch.tlb_gen) and running ones are kicked out first; a table page
- *    taken out of the tree is freed only after that.
+ *    (KVMM_REQ_TLB_FLUSH) and running ones are kicked out first; a table
+ *    page taken out of the tree is freed only after that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +26,7 @@
 #include <linux/swap.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/request.h>
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
 #include "tdp.h"
@@ -417,12 +418,15 @@ bool kvmm_x86_age_gfn_range_locked(struct kvmm_vm *vm, u64 start, u64 end,
 		       clear);
 }
 
-/* Make vCPUs forget removed translations before they run again. */
+/*
+ * Make vCPUs forget removed translations before they run again: each
+ * flushes before its next entry, and those in the guest now have exited
+ * when this returns (the kick waits for its IPI), so a table page
+ * unlinked before the call may be freed after it.
+ */
 void kvmm_x86_flush_remote_tlbs(struct kvmm_vm *vm)
 {
-	atomic64_inc(&vm->arch.tlb_gen);
-	smp_mb__after_atomic();
-	kvmm_vcpu_kick_all(vm);
+	kvmm_make_all_request(vm, KVMM_REQ_TLB_FLUSH);
 }
 
 /*

@@ -46,8 +46,6 @@ struct kvmm_tdp {
 struct kvmm_arch_vm {
 	void *backend;
 	struct kvmm_tdp tdp;
-	/* Bumped when second-level mappings go away: vCPUs flush on entry. */
-	atomic64_t tlb_gen;
 	u64 tss_addr;
 	u64 identity_map_addr;
 	u64 pv_wall_clock;	/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide (pv.c) */
@@ -55,6 +53,8 @@ struct kvmm_arch_vm {
 	bool hlt_in_guest;
 	/* In-kernel PIC/IOAPIC/PIT (irqchip/irqchip.h); NULL: userspace's. */
 	struct kvmm_irqchip *irqchip;
+	/* The vCPU id that resets as the BSP (KVM_SET_BOOT_CPU_ID), 0 else. */
+	u32 bsp_vcpu_id;
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */
@@ -168,6 +168,23 @@ struct kvmm_arch_vcpu {
 		bool injected;
 		u8 pending;
 	} nmi;
+	/*
+	 * Events sent from other threads (kvmm_x86_deliver_*(): IPIs, LINT1,
+	 * the IOAPIC), which the vCPU folds in itself before an entry.
+	 * nmi_queued: NMIs not yet counted in nmi.pending.  init_sipi: the
+	 * KVMM_INIT_PENDING and KVMM_SIPI_PENDING bits, sipi_vector written
+	 * before its bit (init_sipi.c).
+	 */
+	atomic_t nmi_queued;
+	unsigned long init_sipi;
+	u8 sipi_vector;
+	/*
+	 * Split irqchip: an ExtINT vector userspace's PIC handed over with
+	 * KVM_INTERRUPT, -1 if none (the LAPIC takes it when LINT0 allows).
+	 */
+	int pending_extint;
+	/* An irqchip interrupt waits for the guest to open its window. */
+	bool irqchip_window;
 	u8 entry_event;		/* enum kvmm_event: programmed for this entry */
 	u8 interrupt_shadow;	/* KVM_X86_SHADOW_INT_*, valid outside guest */
 
@@ -199,8 +216,6 @@ struct kvmm_arch_vcpu {
 
 	/* Run before re-entering when userspace resumes after an exit. */
 	int (*complete_userspace)(struct kvmm_vcpu *vcpu);
-
-	u64 tlb_gen;		/* arch.tlb_gen last flushed for */
 
 	/* Pages for new second-level tables, filled before taking mmu_lock. */
 	struct kvmm_mmu_cache {

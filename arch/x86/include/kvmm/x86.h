@@ -21,6 +21,7 @@ void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir);
 long kvmm_x86_vm_set_tss_addr(struct file *filp, unsigned long arg);
 int kvmm_x86_vm_disable_exits(struct kvmm_vm *vm, u64 flags);
 long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_set_boot_cpu_id(struct file *filp, unsigned long arg);
 u32 kvmm_x86_memslot_flags(void);
 
 /* arch/x86/caps.c; vm may be NULL (asked on /dev/kvm). */
@@ -63,7 +64,11 @@ void kvmm_x86_requeue_exception(struct kvmm_vcpu *vcpu, u8 nr,
 				bool has_error, u32 error_code);
 long kvmm_x86_interrupt(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_nmi(struct kvmm_vcpu *vcpu);
+void kvmm_x86_process_nmi(struct kvmm_vcpu *vcpu);
 bool kvmm_x86_ready_for_interrupt(struct kvmm_vcpu *vcpu);
+bool kvmm_x86_pic_in_kernel(struct kvmm_vcpu *vcpu);
+void kvmm_x86_take_irqchip_interrupt(struct kvmm_vcpu *vcpu);
+bool kvmm_x86_vcpu_has_events(struct kvmm_vcpu *vcpu);
 void kvmm_x86_inject_events(struct kvmm_vcpu *vcpu);
 int kvmm_x86_check_irq_window(struct kvmm_vcpu *vcpu);
 int kvmm_x86_exit_cr8_write(struct kvmm_vcpu *vcpu, int gpr,
@@ -73,6 +78,25 @@ int kvmm_x86_set_events(struct kvmm_vcpu *vcpu,
 			const struct kvm_vcpu_events *ev);
 long kvmm_x86_get_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_vcpu_events(struct kvmm_vcpu *vcpu, void __user *arg);
+
+/*
+ * Events other threads send to a vCPU (the in-kernel LAPIC: IPIs, LINT
+ * pins, the IOAPIC's NMI/INIT entries).  Each records the event, makes a
+ * request and kicks the vCPU, which takes it on its own thread before
+ * its next entry or wakes for it when blocked.  Callable from any
+ * context, hard interrupts included; @vcpu must have an in-kernel LAPIC.
+ * events.c (NMI) and init_sipi.c.
+ */
+void kvmm_x86_deliver_nmi(struct kvmm_vcpu *vcpu);
+void kvmm_x86_deliver_init(struct kvmm_vcpu *vcpu);
+void kvmm_x86_deliver_sipi(struct kvmm_vcpu *vcpu, u8 vector);
+
+/* arch/x86/init_sipi.c: vcpu->arch.init_sipi bits. */
+#define KVMM_INIT_PENDING	0
+#define KVMM_SIPI_PENDING	1
+bool kvmm_x86_init_sipi_pending(struct kvmm_vcpu *vcpu);
+void kvmm_x86_accept_init_sipi(struct kvmm_vcpu *vcpu);
+void kvmm_x86_init_reset(struct kvmm_vcpu *vcpu);
 
 /* arch/x86/emul.c */
 int kvmm_x86_emulate(struct kvmm_vcpu *vcpu);
@@ -90,9 +114,6 @@ long kvmm_x86_get_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_xcrs(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_get_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
 long kvmm_x86_set_xsave(struct kvmm_vcpu *vcpu, void __user *arg);
-
-/* arch/x86/run.c */
-long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu);
 
 /*
  * arch/x86/exits.c: exit handling shared by the backends.  Each returns

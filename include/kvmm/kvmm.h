@@ -68,12 +68,23 @@ bool kvmm_arch_vcpu_runnable(struct kvmm_vcpu *vcpu);
 
 /*
  * virt/irq_routing.c: GSI routes and interrupt lines; an arch takes
- * routes only when it has an in-kernel irqchip for them.
+ * routes, lines and MSIs only when it has an in-kernel irqchip for them
+ * (kvmm_arch_can_set_irq_routing(), KVM's irqchip_in_kernel()).
  */
 #define KVMM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES */
 struct kvmm_vm;
 long kvmm_vm_set_gsi_routing(struct kvmm_vm *vm, void __user *arg);
-long kvmm_vm_irq_line(struct kvmm_vm *vm, void __user *arg);
+long kvmm_vm_irq_line(struct kvmm_vm *vm, void __user *arg, bool status);
 bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm);
+
+/*
+ * VM ioctls of the arch, looked up after the generic table (NULL: none);
+ * KVM_ENABLE_CAP of a capability the generic code does not know.
+ */
+struct kvmm_ioctl_desc;
+struct kvm_enable_cap;
+const struct kvmm_ioctl_desc *kvmm_arch_vm_ioctl_find(unsigned int cmd);
+long kvmm_arch_vm_enable_cap(struct kvmm_vm *vm,
+			     const struct kvm_enable_cap *cap);
 
 #endif /* _KVMM_KVMM_H */

@@ -25,8 +25,11 @@
 
 #include "irqchip.h"
 
-/* KVM's MAX_NR_RESERVED_IOAPIC_PINS: split irqchip pins userspace keeps. */
-#define MAX_RESERVED_IOAPIC_PINS	48
+/*
+ * KVM's MAX_NR_RESERVED_IOAPIC_PINS: how many GSIs the split irqchip's
+ * userspace IOAPIC may claim, bounded only by the routing table.
+ */
+#define MAX_RESERVED_IOAPIC_PINS	KVMM_MAX_IRQ_ROUTES
 
 static struct kvmm_irqchip *vm_irqchip(struct kvmm_vm *vm)
 {

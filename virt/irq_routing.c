@@ -168,6 +168,7 @@ int kvmm_set_irq_routing(struct kvmm_vm *vm,
 	rcu_assign_pointer(vm->irq.routing, new);
 	/* irqfds keep a copy of their route: refresh it under the lock. */
 	kvmm_irqfd_routing_update(vm);
+	kvmm_arch_irq_routing_update(vm, new);
 	mutex_unlock(&vm->irq.lock);
 
 	synchronize_srcu_expedited(&vm->irq.srcu);

@@ -139,6 +139,9 @@ int kvmm_arch_set_irq(struct kvmm_vm *vm, const struct kvmm_irq_route *e,
 int kvmm_arch_set_irq_inatomic(struct kvmm_vm *vm,
 			       const struct kvmm_irq_route *e, int source,
 			       int level);
+/* A new table is in place (under vm->irq.lock): derived arch state. */
+void kvmm_arch_irq_routing_update(struct kvmm_vm *vm,
+				  struct kvmm_irq_routing_table *rt);
 /* KVM_IRQFD: an irqchip to inject into (resample: PIC/IOAPIC as well). */
 bool kvmm_arch_irqfd_allowed(struct kvmm_vm *vm, bool resample);
 /* The irq source ids of userspace's KVM_IRQ_LINE and resampling irqfds. */

@@ -29,6 +29,7 @@
 #ifndef _KVMM_IRQCHIP_H
 #define _KVMM_IRQCHIP_H
 
+#include <linux/bitmap.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
 
@@ -62,6 +63,12 @@ struct kvmm_irqchip {
 	struct kvmm_pic *pic;		/* NULL when split */
 	struct kvmm_ioapic *ioapic;	/* NULL when split */
 	struct kvmm_pit *pit;		/* KVM_CREATE_PIT2, or NULL */
+	/*
+	 * Split irqchip: vectors whose EOI userspace's IOAPIC must hear of
+	 * (KVM_EXIT_IOAPIC_EOI), those of level-triggered MSI routes of
+	 * the reserved GSIs; rewritten by each routing change (routes.c).
+	 */
+	DECLARE_BITMAP(eoi_exit_vectors, 256);
 };
 
 /*
@@ -88,6 +95,13 @@ void kvmm_irqchip_destroy(struct kvmm_vm *vm);
  */
 int kvmm_irqchip_set_pin(struct kvmm_vm *vm, enum kvmm_irq_source src,
 			 u32 chip, u32 pin, bool level);
+/*
+ * Split irqchip: does the LAPIC's EOI of @vector go out to userspace as
+ * KVM_EXIT_IOAPIC_EOI (run->eoi.vector)?  KVM asks this on every EOI,
+ * whatever the TMR and directed EOI say (lapic.c's kvm_ioapic_send_eoi()).
+ * Any context.
+ */
+bool kvmm_irqchip_eoi_exit(struct kvmm_vcpu *vcpu, u8 vector);
 /* The PIC's INTR output went up: wake the vCPUs that take ExtINT. */
 void kvmm_irqchip_pic_kick(struct kvmm_vm *vm);
 /*

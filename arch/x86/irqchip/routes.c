@@ -172,3 +172,42 @@ int kvmm_arch_set_irq_inatomic(struct kvmm_vm *vm,
 		return -1;
 	return route_msi(vm, e);
 }
+
+/*
+ * Split irqchip: the vectors of level-triggered MSI routes on the GSIs
+ * reserved for userspace's IOAPIC (KVM_CAP_SPLIT_IRQCHIP's args[0]), whose
+ * EOIs go out as KVM_EXIT_IOAPIC_EOI (KVM's kvm_scan_ioapic_routes()).
+ * KVM keeps one set per vCPU, of the routes aimed at it; one set for the
+ * VM is a superset, and a vCPU EOIs only vectors it was sent.  Readers
+ * see each word change at once; an EOI racing with a routing change may
+ * see either table's answer, as in KVM.
+ */
+void kvmm_arch_irq_routing_update(struct kvmm_vm *vm,
+				  struct kvmm_irq_routing_table *rt)
+{
+	struct kvmm_irqchip *ic = vm->arch.irqchip;
+	DECLARE_BITMAP(v, 256);
+	struct kvmm_irq_route *e;
+	u32 gsi, n;
+	int i;
+
+	if (!ic || !ic->split)
+		return;
+	bitmap_zero(v, 256);
+	n = min(rt->nr_gsis, ic->nr_reserved_ioapic_pins);
+	for (gsi = 0; gsi < n; gsi++)
+		hlist_for_each_entry(e, &rt->map[gsi], link)
+			if (e->type == KVM_IRQ_ROUTING_MSI &&
+			    (e->msi.data & MSI_DATA_TRIGGER_LEVEL))
+				__set_bit(e->msi.data & MSI_DATA_VECTOR_MASK,
+					  v);
+	for (i = 0; i < BITS_TO_LONGS(256); i++)
+		WRITE_ONCE(ic->eoi_exit_vectors[i], v[i]);
+}
+
+bool kvmm_irqchip_eoi_exit(struct kvmm_vcpu *vcpu, u8 vector)
+{
+	struct kvmm_irqchip *ic = smp_load_acquire(&vcpu->vm->arch.irqchip);
+
+	return ic && ic->split && test_bit(vector, ic->eoi_exit_vectors);
+}

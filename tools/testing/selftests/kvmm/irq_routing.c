@@ -16,8 +16,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
-#include "kvm_util.h"
-#include "test_util.h"
+#include "processor.h"
 
 #define MSI_ADDR(dest)	(0xfee00000u | ((dest) << 12))
 #define APIC_SVR	0xf0
@@ -582,6 +581,97 @@ static void test_delivery(struct kvm_vm *vm)
 	close(efd);
 }
 
+#define RESAMPLE_VECTOR	0x50
+#define RESAMPLE_GSI	5
+#define XAPIC_BASE	0xfee00000ul
+
+static volatile uint32_t resample_irqs;
+
+static void guest_resample_irq(struct ex_regs *regs __attribute__((unused)))
+{
+	resample_irqs++;
+	*(volatile uint32_t *)(XAPIC_BASE + 0xb0) = 0;	/* EOI */
+}
+
+/*
+ * A level line through IOAPIC pin 5, held by a resampling irqfd: one
+ * interrupt per signal.  The guest's EOI must deassert the line (else the
+ * IOAPIC sends it again at once, SDM 3A 10.8.5 / the 82093AA's remote IRR)
+ * and signal the resample eventfd.
+ */
+static void guest_resample(void)
+{
+	*(volatile uint32_t *)(XAPIC_BASE + APIC_SVR) = 0x1ff;
+	GUEST_SYNC(1);
+	__asm__ __volatile__("sti");
+	while (resample_irqs < 1)
+		;
+	GUEST_SYNC(2);
+	while (resample_irqs < 2)
+		;
+	GUEST_SYNC(3);
+	GUEST_DONE();
+}
+
+static uint64_t efd_count(int fd)
+{
+	uint64_t v;
+
+	return read(fd, &v, sizeof(v)) == sizeof(v) ? v : 0;
+}
+
+static void test_resample(void)
+{
+	struct kvm_irq_routing_entry e =
+		chip_route(RESAMPLE_GSI, KVM_IRQCHIP_IOAPIC, RESAMPLE_GSI);
+	struct kvm_irqchip io = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	int efd = new_eventfd(), rfd = new_eventfd();
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create(0);
+	uint32_t irqs;
+	bool ok = true;
+	int r;
+
+	r = ret_errno(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL));
+	if (r && test_mode() == TEST_MODE_KVMM) {
+		ksft_test_result_skip("irqfd_resample_level",
+				      "kvmm: KVM_CREATE_IRQCHIP refused (%s)",
+				      errno_name(-r));
+		goto out;
+	}
+	TEST_ASSERT(!r, "KVM_CREATE_IRQCHIP: %s", errno_name(-r));
+	vcpu = vm_vcpu_add(vm, 0, guest_resample);
+	vm_install_exception_handler(vm, RESAMPLE_VECTOR, guest_resample_irq);
+	/* The IOAPIC only: the PIC (behind LVT0's ExtINT) stays out of it. */
+	ok &= CHECK(route1(vm, e) == 0);
+	vm_ioctl(vm, KVM_GET_IRQCHIP, &io);
+	/* Fixed, physical destination 0, level-triggered, unmasked. */
+	io.chip.ioapic.redirtbl[RESAMPLE_GSI].bits = RESAMPLE_VECTOR |
+						      (1u << 15);
+	vm_ioctl(vm, KVM_SET_IRQCHIP, &io);
+	ok &= CHECK(irqfd(vm, efd, RESAMPLE_GSI, KVM_IRQFD_FLAG_RESAMPLE,
+			  rfd) == 0);
+
+	vcpu_run_expect_sync(vcpu, 1);
+	ok &= CHECK(kick(efd));
+	vcpu_run_expect_sync(vcpu, 2);
+	sync_global_from_guest(vm, resample_irqs);
+	irqs = resample_irqs;
+	ok &= CHECK(irqs == 1);
+	ok &= CHECK(efd_count(rfd) == 1);
+	ok &= CHECK(kick(efd));
+	vcpu_run_expect_sync(vcpu, 3);
+	sync_global_from_guest(vm, resample_irqs);
+	ok &= CHECK(resample_irqs == 2);
+	ok &= CHECK(efd_count(rfd) == 1);
+	vcpu_run_expect_done(vcpu);
+	ksft_test_result(ok, "irqfd_resample_level");
+out:
+	close(efd);
+	close(rfd);
+	kvm_vm_free(vm);
+}
+
 /* The full irqchip: PICs, IOAPIC, and a local APIC per vCPU. */
 static void test_full(void)
 {
@@ -619,7 +709,7 @@ int main(void)
 
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(8 + NR_FULL_TESTS);
+	ksft_set_plan(8 + NR_FULL_TESTS + 1);
 
 	test_no_irqchip();
 	test_split_create();
@@ -634,5 +724,6 @@ int main(void)
 	test_irqfd_teardown();
 
 	test_full();
+	test_resample();
 	ksft_finished();
 }

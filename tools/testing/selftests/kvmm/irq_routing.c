@@ -13,6 +13,7 @@
  * On kvmm, the parts that need the PIC/IOAPIC (KVM_CREATE_IRQCHIP) or
  * the local APIC (KVM_GET_LAPIC) skip with the reason until those land.
  */
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
@@ -613,6 +614,44 @@ static void guest_resample(void)
 	GUEST_DONE();
 }
 
+static void on_alarm(int sig __attribute__((unused)))
+{
+}
+
+/*
+ * Run to GUEST_SYNC(@stage), which the guest reaches only once it took
+ * the interrupts it waits for: a run that has not come back after 10 s is
+ * interrupted (SIGALRM, KVM_RUN's EINTR) and fails the check instead of
+ * hanging the test.
+ */
+static bool run_to_sync(struct kvm_vcpu *vcpu, uint64_t stage)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct ucall uc;
+	uint64_t cmd;
+	int r;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(10);
+	r = _vcpu_run(vcpu);
+	alarm(0);
+	if (r < 0 && errno == EINTR) {
+		pr_info("GUEST_SYNC(%llu) not reached within 10 s",
+			(unsigned long long)stage);
+		return false;
+	}
+	TEST_ASSERT(!r, "KVM_RUN: %s", errno_name(errno));
+	cmd = get_ucall(vcpu, &uc);
+	if (cmd != UCALL_SYNC || uc.args[0] != stage) {
+		pr_info("ucall %llu (%llu), wanted GUEST_SYNC(%llu)",
+			(unsigned long long)cmd,
+			(unsigned long long)uc.args[0],
+			(unsigned long long)stage);
+		return false;
+	}
+	return true;
+}
+
 static uint64_t efd_count(int fd)
 {
 	uint64_t v;
@@ -654,17 +693,17 @@ static void test_resample(void)
 
 	vcpu_run_expect_sync(vcpu, 1);
 	ok &= CHECK(kick(efd));
-	vcpu_run_expect_sync(vcpu, 2);
+	ok &= CHECK(run_to_sync(vcpu, 2));
 	sync_global_from_guest(vm, resample_irqs);
 	irqs = resample_irqs;
 	ok &= CHECK(irqs == 1);
 	ok &= CHECK(efd_count(rfd) == 1);
-	ok &= CHECK(kick(efd));
-	vcpu_run_expect_sync(vcpu, 3);
+	ok &= ok && CHECK(kick(efd)) && CHECK(run_to_sync(vcpu, 3));
 	sync_global_from_guest(vm, resample_irqs);
 	ok &= CHECK(resample_irqs == 2);
 	ok &= CHECK(efd_count(rfd) == 1);
-	vcpu_run_expect_done(vcpu);
+	if (ok)
+		vcpu_run_expect_done(vcpu);
 	ksft_test_result(ok, "irqfd_resample_level");
 out:
 	close(efd);

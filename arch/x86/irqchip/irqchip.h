@@ -29,7 +29,6 @@
 #ifndef _KVMM_IRQCHIP_H
 #define _KVMM_IRQCHIP_H
 
-#include <linux/bitmap.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
 
@@ -68,7 +67,7 @@ struct kvmm_irqchip {
 	 * (KVM_EXIT_IOAPIC_EOI), those of level-triggered MSI routes of
 	 * the reserved GSIs; rewritten by each routing change (routes.c).
 	 */
-	DECLARE_BITMAP(eoi_exit_vectors, 256);
+	u64 eoi_exit_vectors[4];	/* bit v % 64 of word v / 64 */
 };
 
 /*

@@ -186,22 +186,24 @@ void kvmm_arch_irq_routing_update(struct kvmm_vm *vm,
 				  struct kvmm_irq_routing_table *rt)
 {
 	struct kvmm_irqchip *ic = vm->arch.irqchip;
-	DECLARE_BITMAP(v, 256);
 	struct kvmm_irq_route *e;
-	u32 gsi, n;
+	u64 v[ARRAY_SIZE(ic->eoi_exit_vectors)] = {};
+	u32 gsi, n, vec;
 	int i;
 
 	if (!ic || !ic->split)
 		return;
-	bitmap_zero(v, 256);
 	n = min(rt->nr_gsis, ic->nr_reserved_ioapic_pins);
-	for (gsi = 0; gsi < n; gsi++)
-		hlist_for_each_entry(e, &rt->map[gsi], link)
-			if (e->type == KVM_IRQ_ROUTING_MSI &&
-			    (e->msi.data & MSI_DATA_TRIGGER_LEVEL))
-				__set_bit(e->msi.data & MSI_DATA_VECTOR_MASK,
-					  v);
-	for (i = 0; i < BITS_TO_LONGS(256); i++)
+	for (gsi = 0; gsi < n; gsi++) {
+		hlist_for_each_entry(e, &rt->map[gsi], link) {
+			if (e->type != KVM_IRQ_ROUTING_MSI ||
+			    !(e->msi.data & MSI_DATA_TRIGGER_LEVEL))
+				continue;
+			vec = e->msi.data & MSI_DATA_VECTOR_MASK;
+			v[vec / 64] |= BIT_ULL(vec % 64);
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(v); i++)
 		WRITE_ONCE(ic->eoi_exit_vectors[i], v[i]);
 }
 
@@ -209,5 +211,7 @@ bool kvmm_irqchip_eoi_exit(struct kvmm_vcpu *vcpu, u8 vector)
 {
 	struct kvmm_irqchip *ic = smp_load_acquire(&vcpu->vm->arch.irqchip);
 
-	return ic && ic->split && test_bit(vector, ic->eoi_exit_vectors);
+	return ic && ic->split &&
+	       (READ_ONCE(ic->eoi_exit_vectors[vector / 64]) &
+		BIT_ULL(vector % 64));
 }

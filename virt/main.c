@@ -12,6 +12,7 @@
 #include <linux/module.h>
 
 #include <kvmm/kvmm.h>
+#include <kvmm/irq.h>
 
 static int __init kvmm_init(void)
 {
@@ -25,6 +26,10 @@ static int __init kvmm_init(void)
 	if (err)
 		goto out_arch;
 
+	err = kvmm_irqfd_module_init();
+	if (err)
+		goto out_hw;
+
 	kvmm_debugfs_init();
 
 	err = kvmm_dev_init();
@@ -37,6 +42,8 @@ static int __init kvmm_init(void)
 
 out_debugfs:
 	kvmm_debugfs_exit();
+	kvmm_irqfd_module_exit();
+out_hw:
 	kvmm_hw_exit();
 out_arch:
 	kvmm_arch_exit();
@@ -48,6 +55,7 @@ static void __exit kvmm_exit(void)
 {
 	kvmm_dev_exit();
 	kvmm_debugfs_exit();
+	kvmm_irqfd_module_exit();
 	kvmm_hw_exit();
 	kvmm_arch_exit();
 	if (!kvmm_alloc_check_leaks())

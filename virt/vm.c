@@ -40,6 +40,7 @@ static void kvmm_vm_destroy(struct kvmm_vm *vm)
 	xa_destroy(&vm->vcpus);
 	kvmm_io_destroy(vm);
 	kvmm_x86_vm_destroy(vm);
+	kvmm_irq_destroy(vm);
 	kvmm_memslots_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
@@ -133,7 +134,7 @@ static long kvmm_vm_enable_cap_ioctl(struct file *filp, unsigned long arg)
 		return kvmm_x86_vm_disable_exits(filp->private_data,
 						 cap.args[0]);
 	default:
-		return -EINVAL;
+		return kvmm_arch_vm_enable_cap(filp->private_data, &cap);
 	}
 }
 
@@ -151,7 +152,14 @@ static long kvmm_vm_set_gsi_routing_ioctl(struct file *filp,
 
 static long kvmm_vm_irq_line_ioctl(struct file *filp, unsigned long arg)
 {
-	return kvmm_vm_irq_line(filp->private_data, (void __user *)arg);
+	return kvmm_vm_irq_line(filp->private_data, (void __user *)arg,
+				false);
+}
+
+static long kvmm_vm_irq_line_status_ioctl(struct file *filp,
+					  unsigned long arg)
+{
+	return kvmm_vm_irq_line(filp->private_data, (void __user *)arg, true);
 }
 
 /*
@@ -172,17 +180,14 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 	KVMM_IOCTL(KVM_CLEAR_DIRTY_LOG, kvmm_vm_clear_dirty_log_ioctl,
 		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_ENABLE_CAP, kvmm_vm_enable_cap_ioctl, KVMM_LOCK_NONE),
-	KVMM_IOCTL(KVM_SET_TSS_ADDR, kvmm_x86_vm_set_tss_addr,
-		   KVMM_LOCK_VM),
-	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
-		   KVMM_LOCK_VM),
-	KVMM_IOCTL(KVM_SET_BOOT_CPU_ID, kvmm_x86_vm_set_boot_cpu_id,
-		   KVMM_LOCK_VM),
+	/* Interrupt lines (irq.h): they lock inside. */
 	KVMM_IOCTL(KVM_SET_GSI_ROUTING, kvmm_vm_set_gsi_routing_ioctl,
 		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_IRQ_LINE, kvmm_vm_irq_line_ioctl, KVMM_LOCK_NONE),
-	KVMM_IOCTL(KVM_IRQ_LINE_STATUS, kvmm_vm_irq_line_ioctl,
+	KVMM_IOCTL(KVM_IRQ_LINE_STATUS, kvmm_vm_irq_line_status_ioctl,
 		   KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SIGNAL_MSI, kvmm_vm_signal_msi, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_IRQFD, kvmm_vm_irqfd, KVMM_LOCK_NONE),
 	/* The I/O bus ioctls take vm->io.lock inside (io_bus.h). */
 	KVMM_IOCTL(KVM_IOEVENTFD, kvmm_vm_ioeventfd, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_REGISTER_COALESCED_MMIO,
@@ -195,16 +200,26 @@ static long kvmm_vm_ioctl(struct file *filp, unsigned int cmd,
 			  unsigned long arg)
 {
 	struct kvmm_vm *vm = filp->private_data;
+	const struct kvmm_ioctl_desc *d;
+	long r;
 
 	if (vm->mm != current->mm || kvmm_vm_is_dead(vm))
 		return -EIO;
-	/* KVM answers -ENOTTY to a VM ioctl it does not know (x86). */
-	return kvmm_ioctl_dispatch(kvmm_vm_ioctls, ARRAY_SIZE(kvmm_vm_ioctls),
-				   filp, cmd, arg, -ENOTTY);
+	r = kvmm_ioctl_dispatch(kvmm_vm_ioctls, ARRAY_SIZE(kvmm_vm_ioctls),
+				filp, cmd, arg, -ENOIOCTLCMD);
+	if (r != -ENOIOCTLCMD)
+		return r;
+	/* The arch's table; KVM answers -ENOTTY to one it does not know. */
+	d = kvmm_arch_vm_ioctl_find(cmd);
+	if (!d)
+		return -ENOTTY;
+	return kvmm_ioctl_dispatch(d, 1, filp, cmd, arg, -ENOTTY);
 }
 
 static int kvmm_vm_release(struct inode *inode, struct file *filp)
 {
+	/* As KVM: irqfds end with the VM fd, not with the last vCPU fd. */
+	kvmm_irqfd_release(filp->private_data);
 	kvmm_vm_put(filp->private_data);
 	return 0;
 }
@@ -240,6 +255,9 @@ static struct kvmm_vm *kvmm_vm_alloc(void)
 	err = init_srcu_struct(&vm->srcu);
 	if (err)
 		goto out_free;
+	err = kvmm_irq_init(vm);
+	if (err)
+		goto out_srcu;
 	err = kvmm_io_init(vm);
 	if (err)
 		goto out_io;
@@ -260,6 +278,8 @@ out_slots:
 	kvmm_memslots_destroy(vm);
 out_io:
 	kvmm_io_destroy(vm);
+	kvmm_irq_destroy(vm);
+out_srcu:
 	cleanup_srcu_struct(&vm->srcu);
 out_free:
 	mmdrop(vm->mm);

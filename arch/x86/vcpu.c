@@ -12,6 +12,8 @@
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
 
+#include "irqchip/irqchip.h"
+
 void kvmm_x86_cache_state(struct kvmm_vcpu *vcpu, enum kvmm_state_group g)
 {
 	if (!(vcpu->arch.sg_valid & BIT(g)))
@@ -117,8 +119,21 @@ int kvmm_x86_vcpu_create(struct kvmm_vcpu *vcpu)
 	    vcpu->vcpu_id != vcpu->vm->arch.bsp_vcpu_id)
 		vcpu->arch.mp_state = KVM_MP_STATE_UNINITIALIZED;
 	kvmm_x86_msr_vcpu_init(vcpu);
+	/*
+	 * An in-kernel irqchip gives every vCPU a local APIC.  It exists
+	 * before any vCPU (KVM_CREATE_IRQCHIP refuses once one is counted in
+	 * created_vcpus, under vm->lock, as this one is), so nothing else
+	 * needs one afterwards.
+	 */
+	if (vcpu->vm->arch.irqchip) {
+		r = kvmm_lapic_create(vcpu);
+		if (r)
+			goto out_backend;
+	}
 	return 0;
 
+out_backend:
+	kvmm_ops->vcpu_free(vcpu);
 out_fpu:
 	fpu_free_guest_fpstate(&vcpu->arch.fpu);
 out_pio:
@@ -129,6 +144,8 @@ out_pio:
 
 void kvmm_x86_vcpu_destroy(struct kvmm_vcpu *vcpu)
 {
+	if (vcpu->arch.apic)
+		kvmm_lapic_free(vcpu);
 	kvmm_ops->vcpu_free(vcpu);
 	kvmm_mmu_cache_free(&vcpu->arch.mmu_cache);
 	fpu_free_guest_fpstate(&vcpu->arch.fpu);

@@ -13,6 +13,8 @@
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
 
+#include "irqchip/irqchip.h"
+
 int kvmm_x86_vm_init(struct kvmm_vm *vm)
 {
 	int r;
@@ -28,6 +30,7 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm)
 
 void kvmm_x86_vm_destroy(struct kvmm_vm *vm)
 {
+	kvmm_irqchip_destroy(vm);
 	kvmm_ops->vm_destroy(vm);
 	kvmm_tdp_destroy(vm);
 }
@@ -71,15 +74,6 @@ void kvmm_x86_vm_debugfs_init(struct kvmm_vm *vm, struct dentry *dir)
 	if (kvmm_ops->exception_intercepts)
 		debugfs_create_file("exception_intercepts", 0444, dir, vm,
 				    &kvmm_exception_intercepts_fops);
-}
-
-/*
- * x86 routes GSIs to its in-kernel PICs, IOAPIC and LAPICs; without them
- * (issue #14) there is nothing to route to, and KVM refuses the table.
- */
-bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm)
-{
-	return false;
 }
 
 /* The slot flags of KVM 6.1 on x86. */
@@ -156,4 +150,32 @@ long kvmm_x86_vm_set_boot_cpu_id(struct file *filp, unsigned long arg)
 		return -EBUSY;
 	vm->arch.bsp_vcpu_id = arg;
 	return 0;
+}
+
+/*
+ * The x86 VM ioctls (api.rst 4.x), looked up after virt/vm.c's generic
+ * table; the lock column is what the dispatcher takes.  The irqchip
+ * state ioctls lock inside each device.
+ */
+static const struct kvmm_ioctl_desc kvmm_x86_vm_ioctls[] = {
+	KVMM_IOCTL(KVM_SET_TSS_ADDR, kvmm_x86_vm_set_tss_addr,
+		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
+		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_SET_BOOT_CPU_ID, kvmm_x86_vm_set_boot_cpu_id,
+		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_CREATE_IRQCHIP, kvmm_create_irqchip_ioctl,
+		   KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_GET_IRQCHIP, kvmm_get_irqchip_ioctl, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_IRQCHIP, kvmm_set_irqchip_ioctl, KVMM_LOCK_NONE),
+};
+
+const struct kvmm_ioctl_desc *kvmm_arch_vm_ioctl_find(unsigned int cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmm_x86_vm_ioctls); i++)
+		if (kvmm_x86_vm_ioctls[i].cmd == cmd)
+			return &kvmm_x86_vm_ioctls[i];
+	return NULL;
 }

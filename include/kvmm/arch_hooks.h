@@ -31,6 +31,16 @@ void kvmm_arch_report(void);
 bool kvmm_arch_can_set_irq_routing(struct kvmm_vm *vm);
 
 /*
+ * VM ioctls of the arch, looked up after the generic table (NULL: none);
+ * KVM_ENABLE_CAP of a capability the generic code does not know.
+ */
+struct kvmm_ioctl_desc;
+struct kvm_enable_cap;
+const struct kvmm_ioctl_desc *kvmm_arch_vm_ioctl_find(unsigned int cmd);
+long kvmm_arch_vm_enable_cap(struct kvmm_vm *vm,
+			     const struct kvm_enable_cap *cap);
+
+/*
  * vCPUs.  vcpu_run: KVM_RUN's body, vcpu->mutex held (virt/vcpu.c).
  * vcpu_runnable: a blocked vCPU may run again (interrupt, NMI,
  * INIT/SIPI); kvmm_vcpu_block() (virt/request.c) evaluates it on the

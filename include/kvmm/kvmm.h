@@ -54,11 +54,12 @@ extern bool kvmm_rebooting;
 
 /*
  * virt/irq_routing.c: GSI routes and interrupt lines; an arch takes
- * routes only when it has an in-kernel irqchip for them.
+ * routes, lines and MSIs only when it has an in-kernel irqchip for them
+ * (kvmm_arch_can_set_irq_routing(), KVM's irqchip_in_kernel()).
  */
 #define KVMM_MAX_IRQ_ROUTES	4096	/* KVM's KVM_MAX_IRQ_ROUTES */
 struct kvmm_vm;
 long kvmm_vm_set_gsi_routing(struct kvmm_vm *vm, void __user *arg);
-long kvmm_vm_irq_line(struct kvmm_vm *vm, void __user *arg);
+long kvmm_vm_irq_line(struct kvmm_vm *vm, void __user *arg, bool status);
 
 #endif /* _KVMM_KVMM_H */

@@ -25,6 +25,7 @@
 
 #include <kvmm/arch.h>
 #include <kvmm/io_bus.h>
+#include <kvmm/irq.h>
 #include <kvmm/kvmm.h>
 
 /* Limits: the same numbers Linux's KVM reports on x86. */
@@ -103,6 +104,8 @@ struct kvmm_vm {
 
 	/* In-kernel I/O devices: the PIO and MMIO buses (io_bus.h). */
 	struct kvmm_vm_io io;
+	/* GSI routing, ack notifiers and irqfds (irq.h). */
+	struct kvmm_vm_irq irq;
 
 	/*
 	 * KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 flags (KVM_DIRTY_LOG_*), set by

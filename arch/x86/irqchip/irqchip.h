@@ -18,8 +18,8 @@
  *                                 local APIC: IRR, then REQ_EVENT + kick
  *                                      |
  *   arch/x86/events.c, before entry: kvmm_irqchip_pending_vector() /
- *   kvmm_irqchip_ack() pick the vector (LAPIC first, else the PIC's
- *   ExtINT); the backend only delivers it.
+ *   kvmm_irqchip_ack() pick the vector (the PIC's ExtINT first, as
+ *   KVM, else the LAPIC's); the backend only delivers it.
  *
  * vcpu->arch.apic == NULL means no in-kernel LAPIC: the userspace
  * irqchip of issue #13 (KVM_INTERRUPT, kvm_run.cr8), which keeps working.
@@ -62,6 +62,12 @@ struct kvmm_irqchip {
 	struct kvmm_pic *pic;		/* NULL when split */
 	struct kvmm_ioapic *ioapic;	/* NULL when split */
 	struct kvmm_pit *pit;		/* KVM_CREATE_PIT2, or NULL */
+	/*
+	 * Split irqchip: vectors whose EOI userspace's IOAPIC must hear of
+	 * (KVM_EXIT_IOAPIC_EOI), those of level-triggered MSI routes of
+	 * the reserved GSIs; rewritten by each routing change (routes.c).
+	 */
+	u64 eoi_exit_vectors[4];	/* bit v % 64 of word v / 64 */
 };
 
 /*
@@ -82,18 +88,39 @@ struct kvmm_apic_msg {
 int kvmm_irqchip_create(struct kvmm_vm *vm);		/* KVM_CREATE_IRQCHIP */
 int kvmm_irqchip_create_split(struct kvmm_vm *vm, u32 pins);
 void kvmm_irqchip_destroy(struct kvmm_vm *vm);
-/* An irqchip route: PIC master/slave or IOAPIC pin (KVM_IRQCHIP_*). */
+/*
+ * An irqchip route: PIC master/slave or IOAPIC (KVM_IRQCHIP_*), @pin
+ * within the chip (0-7 for each PIC).  Process context.
+ */
 int kvmm_irqchip_set_pin(struct kvmm_vm *vm, enum kvmm_irq_source src,
 			 u32 chip, u32 pin, bool level);
+/*
+ * Split irqchip: does the LAPIC's EOI of @vector go out to userspace as
+ * KVM_EXIT_IOAPIC_EOI (run->eoi.vector)?  KVM asks this on every EOI,
+ * whatever the TMR and directed EOI say (lapic.c's kvm_ioapic_send_eoi()).
+ * Any context.
+ */
+bool kvmm_irqchip_eoi_exit(struct kvmm_vcpu *vcpu, u8 vector);
 /* The PIC's INTR output went up: wake the vCPUs that take ExtINT. */
 void kvmm_irqchip_pic_kick(struct kvmm_vm *vm);
 /*
  * For events.c: the vector to inject next (-1 if none), and accepting it
  * (LAPIC: IRR to ISR; PIC: the INTA cycle).  A vCPU without an in-kernel
- * LAPIC answers -1.
+ * LAPIC answers -1.  The PIC's ExtINT comes first, as in KVM; its vector
+ * is known only at the INTA cycle, so pending_vector() answers
+ * KVMM_IRQCHIP_EXTINT_PENDING for it and ack() gives the vector.
  */
+#define KVMM_IRQCHIP_EXTINT_PENDING	256
 int kvmm_irqchip_pending_vector(struct kvmm_vcpu *vcpu);
 int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu);
+/* The VM ioctls (arch/x86/vm.c's table). */
+struct file;
+long kvmm_create_irqchip_ioctl(struct file *filp, unsigned long arg);
+long kvmm_get_irqchip_ioctl(struct file *filp, unsigned long arg);
+long kvmm_set_irqchip_ioctl(struct file *filp, unsigned long arg);
+
+/* routes.c: an MSI's address and data as a message (SDM 3A 10.11). */
+void kvmm_msi_to_apic_msg(u32 address_lo, u32 data, struct kvmm_apic_msg *m);
 
 /* lapic.c (and lapic_timer.c) */
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
@@ -146,8 +173,10 @@ int kvmm_ioapic_set(struct kvmm_ioapic *ioapic,
 		    const struct kvm_ioapic_state *s);
 
 /*
- * An EOI reached irqchip pin @pin of @chip (KVM_IRQCHIP_*): resampling
- * irqfds on it are notified (virt/irqfd.c through irq_routing.c).
+ * An EOI reached irqchip pin @pin of @chip (KVM_IRQCHIP_*; a slave PIC
+ * pin as 0-7 or as the pair's 8-15): the ack notifiers of the GSI routed
+ * there run (resampling irqfds, the PIT).  Process context, without the
+ * device's lock held: a notifier may set the line again.
  */
 void kvmm_irqchip_ack_notify(struct kvmm_vm *vm, u32 chip, u32 pin);
 

@@ -14,45 +14,6 @@
 
 #include "irqchip.h"
 
-/* irqchip.c */
-int kvmm_irqchip_create(struct kvmm_vm *vm)
-{
-	return -EINVAL;
-}
-
-int kvmm_irqchip_create_split(struct kvmm_vm *vm, u32 pins)
-{
-	return -EINVAL;
-}
-
-void kvmm_irqchip_destroy(struct kvmm_vm *vm)
-{
-}
-
-int kvmm_irqchip_set_pin(struct kvmm_vm *vm, enum kvmm_irq_source src,
-			 u32 chip, u32 pin, bool level)
-{
-	return -1;
-}
-
-void kvmm_irqchip_pic_kick(struct kvmm_vm *vm)
-{
-}
-
-int kvmm_irqchip_pending_vector(struct kvmm_vcpu *vcpu)
-{
-	return -1;
-}
-
-int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu)
-{
-	return -1;
-}
-
-void kvmm_irqchip_ack_notify(struct kvmm_vm *vm, u32 chip, u32 pin)
-{
-}
-
 /* lapic.c */
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu)
 {
@@ -191,21 +152,4 @@ int kvmm_ioapic_set(struct kvmm_ioapic *ioapic,
 		    const struct kvm_ioapic_state *s)
 {
 	return -ENXIO;
-}
-
-/* virt/irq_routing.c (include/kvmm/irq.h) */
-int kvmm_set_irq(struct kvmm_vm *vm, int source, u32 gsi, int level,
-		 bool line_status)
-{
-	return -1;
-}
-
-void kvmm_register_irq_ack_notifier(struct kvmm_vm *vm,
-				    struct kvmm_irq_ack_notifier *kian)
-{
-}
-
-void kvmm_unregister_irq_ack_notifier(struct kvmm_vm *vm,
-				      struct kvmm_irq_ack_notifier *kian)
-{
 }

@@ -137,8 +137,12 @@ struct kvmm_ioapic *kvmm_ioapic_create(struct kvmm_vm *vm);
 void kvmm_ioapic_free(struct kvmm_ioapic *ioapic);
 int kvmm_ioapic_set_irq(struct kvmm_ioapic *ioapic, enum kvmm_irq_source src,
 			u32 pin, bool level);
-/* A LAPIC EOI of a level-triggered @vector (SDM 3A 10.8.5). */
-void kvmm_ioapic_eoi(struct kvmm_vm *vm, u8 vector);
+/*
+ * A LAPIC EOI of @vector, @level its TMR bit.  Called for every EOI, edge
+ * ones too (their pins' ack notifiers: the PIT's reinjection), with no
+ * LAPIC lock held; only a level EOI clears remote IRR (SDM 3A 10.8.5).
+ */
+void kvmm_ioapic_eoi(struct kvmm_vm *vm, u8 vector, bool level);
 int kvmm_ioapic_get(struct kvmm_ioapic *ioapic, struct kvm_ioapic_state *s);
 int kvmm_ioapic_set(struct kvmm_ioapic *ioapic,
 		    const struct kvm_ioapic_state *s);

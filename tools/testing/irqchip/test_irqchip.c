@@ -649,6 +649,23 @@ static void test_pic_auto_eoi(void)
 	CHECK_EQ(kvmm_pic_intack(pic), 0x23);
 	CHECK_EQ(pic_state(false).priority_add, 4);
 	teardown();
+
+	/*
+	 * A slave in AEOI with two requests: its INT falls during the INTA
+	 * and rises again, a new edge on the master's IR2.
+	 */
+	setup("pic_auto_eoi_slave");
+	pic_init(0x01, 0x03);
+	line(11, true);
+	line(13, true);
+	CHECK_EQ(kvmm_pic_intack(pic), 0x2b);
+	CHECK_EQ(pic_state(true).isr, 0x00);
+	CHECK_EQ(pic_state(false).isr, 0x04);
+	CHECK_EQ(pic_state(false).irr, 0x04);
+	CHECK(!kvmm_pic_output(pic));
+	EOI_M();
+	CHECK_EQ(kvmm_pic_intack(pic), 0x2d);
+	teardown();
 }
 
 static void test_pic_special_mask(void)

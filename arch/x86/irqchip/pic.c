@@ -34,13 +34,17 @@
  * slave's IR0-7) for one source; a pin is high while any source holds it
  * (KVM's wired-OR per source).  An edge pin latches a request into the
  * IRR on a rising edge and keeps it until INTA; a level pin's IRR bit
- * follows the line.  The slave's INT output is one more line into the
- * master's IR2, edge-triggered as on every PC (the ELCR cannot make IR2
- * level).  The master's latch keeps a request the slave withdraws before
- * INTA, which then gets the slave's default IR7: the spurious IRQ15 real
- * machines show.  During the slave's INTA its INT falls (the request
- * moves from IRR to ISR), so a request still pending after an automatic
- * EOI, or a higher one in special fully nested mode, is a new edge.
+ * follows the line.  The slave's INT output drives the master's IR2,
+ * edge-triggered as on every PC (the ELCR cannot make IR2 level): a
+ * rising INT latches IR2's request.  The latch keeps a request the slave
+ * withdraws before INTA, which then gets the slave's default IR7: the
+ * spurious IRQ15 real machines show.  During the slave's INTA its INT
+ * falls (the request moves from IRR to ISR), so a request still pending
+ * after an automatic EOI, or a higher one in special fully nested mode,
+ * is a new edge.  The cascade's edge detector is kept apart from
+ * last_irr (whose IR2 bit stays the IR2 pin's own, as in KVM), so that
+ * KVM_SET_IRQCHIP then KVM_GET_IRQCHIP gives back what was set; a set
+ * state starts it low, so a slave request latches IR2 as KVM's does.
  *
  * Locking (Documentation/irqchip.rst, "PIC and IOAPIC").  pic->lock, a
  * spinlock, covers all of the state; it is taken from process context
@@ -113,7 +117,7 @@ struct kvmm_pic {
 	/* Who holds each pin high: bits of enum kvmm_irq_source. */
 	u8 sources[KVMM_PIC_NUM_PINS];
 	bool output;				/* the master's INT */
-	bool cascade;				/* the slave's INT */
+	bool cascade;				/* the slave's INT, last seen */
 	struct pic_port ports[3];		/* 0x20, 0xa0, 0x4d0 */
 };
 
@@ -131,20 +135,14 @@ static u8 bit8(int n)
 	return 1u << n;
 }
 
-/* Pin @pin's level: its sources, and for IR2 the slave's INT. */
-static bool pic_input(const struct kvmm_pic *pic, int pin)
-{
-	return pic->sources[pin] || (pin == PIC_CASCADE_IR && pic->cascade);
-}
-
-/* The levels of one chip's input lines now. */
+/* The levels of one chip's input lines as their sources drive them. */
 static u8 pic_lines(const struct kvmm_pic *pic, int c)
 {
 	u8 lines = 0;
 	int i;
 
 	for (i = 0; i < 8; i++)
-		if (pic_input(pic, c * 8 + i))
+		if (pic->sources[c * 8 + i])
 			lines |= bit8(i);
 	return lines;
 }
@@ -254,11 +252,8 @@ static void pic_ack(struct kvmm_pic *pic, int chip, int ir,
 	struct kvm_pic_state *c = &pic->chip[chip];
 
 	/* The slave's INT falls for the cycle: see the top of the file. */
-	if (chip == PIC_SLAVE) {
+	if (chip == PIC_SLAVE)
 		pic->cascade = false;
-		pic_set_line(&pic->chip[PIC_MASTER], PIC_CASCADE_IR,
-			     pic_input(pic, PIC_CASCADE_IR));
-	}
 	c->isr |= bit8(ir);
 	if (!(c->elcr & bit8(ir)))
 		c->irr &= ~bit8(ir);
@@ -275,12 +270,13 @@ static void pic_ack(struct kvmm_pic *pic, int chip, int ir,
  */
 static bool pic_update(struct kvmm_pic *pic)
 {
-	bool was = pic->output;
+	bool was = pic->output, slave_int;
 
-	pic->cascade = pic_best(&pic->chip[PIC_SLAVE], false) >= 0;
-	pic_set_line(&pic->chip[PIC_MASTER], PIC_CASCADE_IR,
-		     pic_input(pic, PIC_CASCADE_IR));
-	pic->output = pic_best(&pic->chip[PIC_MASTER], true) >= 0;
+	slave_int = pic_best(&pic->chip[PIC_SLAVE], false) >= 0;
+	if (slave_int && !pic->cascade)
+		pic->chip[PIC_MASTER].irr |= bit8(PIC_CASCADE_IR);
+	pic->cascade = slave_int;
+	WRITE_ONCE(pic->output, pic_best(&pic->chip[PIC_MASTER], true) >= 0);
 	return pic->output && !was;
 }
 
@@ -595,7 +591,7 @@ int kvmm_pic_set_irq(struct kvmm_pic *pic, enum kvmm_irq_source src,
 		pic->sources[pin] |= bit8(src);
 	else
 		pic->sources[pin] &= ~bit8(src);
-	ret = pic_set_line(&pic->chip[pin / 8], pin & 7, pic_input(pic, pin));
+	ret = pic_set_line(&pic->chip[pin / 8], pin & 7, pic->sources[pin]);
 	pic_unlock(pic, &d);
 	return ret;
 }
@@ -623,7 +619,7 @@ int kvmm_pic_intack(struct kvmm_pic *pic)
 	int ir, vector;
 
 	pic_lock(pic);
-	pic->output = false;
+	WRITE_ONCE(pic->output, false);
 	ir = pic_best(m, true);
 	if (ir < 0) {
 		vector = m->irq_base + 7;
@@ -665,6 +661,7 @@ int kvmm_pic_set(struct kvmm_pic *pic, bool slave,
 
 	pic_lock(pic);
 	pic->chip[slave] = *s;
+	pic->cascade = false;
 	pic_unlock(pic, &d);
 	return 0;
 }

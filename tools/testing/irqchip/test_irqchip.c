@@ -1016,6 +1016,27 @@ static void test_pic_state(void)
 	kvmm_pic_free(pic);
 	pic = old;
 
+	/* Any state comes back as set while the slave requests nothing. */
+	memset(&x, 0, sizeof(x));
+	memset(&x, 0xff, sizeof(x));
+	x.init_state = 0;
+	x.irr = 0;
+	CHECK_EQ(kvmm_pic_set(pic, true, &x), 0);
+	x.irr = 0xff;
+	x.isr = 0xff;
+	CHECK_EQ(kvmm_pic_set(pic, false, &x), 0);
+	m2 = pic_state(false);
+	CHECK(!memcmp(&x, &m2, sizeof(x)));
+	/* A slave request latches IR2 of a state just set (as KVM). */
+	x.irr = 0x00;
+	CHECK_EQ(kvmm_pic_set(pic, false, &x), 0);
+	memset(&s2, 0, sizeof(s2));
+	s2.irr = 0x01;
+	CHECK_EQ(kvmm_pic_set(pic, true, &s2), 0);
+	CHECK_EQ(pic_state(false).irr, 0x04);
+	CHECK_EQ(kvmm_pic_set(pic, false, &m), 0);
+	CHECK_EQ(kvmm_pic_set(pic, true, &s), 0);
+
 	/* Setting a state recomputes INT; every field is taken as given. */
 	memset(&x, 0, sizeof(x));
 	x.irq_base = 0x40;

@@ -732,6 +732,8 @@ static void test_pic_poll(void)
 	line(11, true);
 	outb(0x20, 0x0c);
 	CHECK_EQ(inb(0x20), 0x82);
+	/* The slave's INT stays up: no new edge, IR2 is not latched again. */
+	CHECK_EQ(pic_state(false).irr, 0x00);
 	outb(0xa0, 0x0c);
 	CHECK_EQ(inb(0xa0), 0x83);
 	CHECK_EQ(pic_state(true).isr, 0x08);
@@ -1033,6 +1035,9 @@ static void test_pic_state(void)
 	memset(&s2, 0, sizeof(s2));
 	s2.irr = 0x01;
 	CHECK_EQ(kvmm_pic_set(pic, true, &s2), 0);
+	CHECK_EQ(pic_state(false).irr, 0x04);
+	/* ... also when the slave was requesting all along. */
+	CHECK_EQ(kvmm_pic_set(pic, false, &x), 0);
 	CHECK_EQ(pic_state(false).irr, 0x04);
 	CHECK_EQ(kvmm_pic_set(pic, false, &m), 0);
 	CHECK_EQ(kvmm_pic_set(pic, true, &s), 0);

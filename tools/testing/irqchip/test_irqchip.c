@@ -1161,6 +1161,14 @@ static void test_ioapic_edge(void)
 	CHECK_EQ(acks[KVM_IRQCHIP_IOAPIC][4], 1);
 	kvmm_ioapic_eoi(&vm, 0x32, false);
 	CHECK_EQ(nr_acks, 1);
+	/* A level EOI of the vector: an edge pin still high stays quiet. */
+	deliver_ret = 1;
+	CHECK_EQ(aline(4, true), 1);
+	CHECK_EQ(nr_msgs, 5);
+	kvmm_ioapic_eoi(&vm, 0x31, true);
+	CHECK_EQ(nr_msgs, 5);
+	CHECK_EQ(rte_read(4), RTE_DEST(3) | 0x31);
+	aline(4, false);
 	/* Pins that do not exist. */
 	CHECK_EQ(aline(24, true), -1);
 	CHECK_EQ(kvmm_ioapic_set_irq(ioapic, KVMM_NR_IRQ_SOURCES, 1, true), -1);
@@ -1411,6 +1419,15 @@ static void test_ioapic_state(void)
 	CHECK_EQ(kvmm_ioapic_get(other, &s2), 0);
 	CHECK_EQ(s2.irr, 1u << 1);
 	kvmm_ioapic_free(other);
+
+	/* The ID register shows 4 bits of whatever id was set. */
+	s.id = 0x35;
+	CHECK_EQ(kvmm_ioapic_set(ioapic, &s), 0);
+	CHECK_EQ(ioapic_read(0x00), 0x05000000);
+	CHECK_EQ(ioapic_read(0x02), 0x05000000);
+	CHECK_EQ(kvmm_ioapic_get(ioapic, &s2), 0);
+	CHECK_EQ(s2.id, 0x35);
+	mmio_w32(IOAPIC_BASE, 0x13);
 
 	/* base_address decides whether the window is the IOAPIC's. */
 	s.base_address = 0xfed00000;

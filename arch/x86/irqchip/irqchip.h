@@ -123,7 +123,12 @@ u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu);		/* as CR8 */
 /* pic.c: the 8259A pair (ports 0x20/0x21, 0xa0/0xa1, ELCR 0x4d0/0x4d1). */
 struct kvmm_pic *kvmm_pic_create(struct kvmm_vm *vm);
 void kvmm_pic_free(struct kvmm_pic *pic);
-/* 1 delivered, 0 coalesced, -1 masked (KVM_IRQ_LINE_STATUS). */
+/*
+ * @pin 0-15: 0-7 the master's IR0-7, 8-15 the slave's (a route's pin of
+ * KVM_IRQCHIP_PIC_SLAVE plus 8).  1 delivered, 0 coalesced, -1 masked
+ * (KVM_IRQ_LINE_STATUS).  The PIC's ack notifications name the chip and
+ * its IR, 0-7.
+ */
 int kvmm_pic_set_irq(struct kvmm_pic *pic, enum kvmm_irq_source src,
 		     u32 pin, bool level);
 bool kvmm_pic_output(struct kvmm_pic *pic);	/* master INTR */

@@ -16,12 +16,23 @@
  *  - KVM_SET_IRQCHIP then KVM_GET_IRQCHIP gives back what was set;
  *  - a PIC interrupt reaches the guest through LINT0 (ExtINT, KVM's reset
  *    state of the BSP's LVT0) with the vector of ICW2: an edge once, a
- *    level one again after its EOI while the line is still high.
+ *    level one again after its EOI while the line is still high;
+ *  - an IOAPIC level interrupt (GSI 17, no PIC route) sets remote IRR,
+ *    holds further assertions back (KVM_IRQ_LINE_STATUS -1) until the
+ *    local APIC's EOI, and comes again at that EOI while the line is
+ *    high; an IOAPIC edge raised twice without falling is coalesced.
  * kvmm skips it (with the reason) until it offers KVM_CREATE_IRQCHIP.
  */
 #include "guest_io.h"
 
 #define IOAPIC_BASE	0xfec00000ull
+#define APIC_BASE	0xfee00000ull
+#define APIC_SVR	0xf0
+#define APIC_EOI	0xb0
+#define LEVEL_GSI	17
+#define LEVEL_VECTOR	0x51
+#define EDGE_GSI	18
+#define EDGE_VECTOR	0x52
 #define MASTER_BASE	0x20
 #define SLAVE_BASE	0x28
 
@@ -251,8 +262,33 @@ static void guest_irq(struct ex_regs *regs)
 	outb(0x20, 0x20);
 }
 
+/* An IOAPIC interrupt: the host looks, then the local APIC's EOI. */
+static void guest_apic_irq(struct ex_regs *regs)
+{
+	irq_vector = regs->vector;
+	irq_count++;
+	GUEST_SYNC_ARGS(3, regs->vector, irq_count, 0, 0);
+	*(volatile uint32_t *)(APIC_BASE + APIC_EOI) = 0;
+}
+
+static void guest_ioapic_entry(uint32_t pin, uint64_t e)
+{
+	volatile uint32_t *sel = (volatile uint32_t *)IOAPIC_BASE;
+	volatile uint32_t *win = (volatile uint32_t *)(IOAPIC_BASE + 0x10);
+
+	*sel = 0x11 + 2 * pin;
+	*win = e >> 32;
+	*sel = 0x10 + 2 * pin;
+	*win = (uint32_t)e;
+}
+
 static void guest_irq_code(void)
 {
+	/* Software-enable the local APIC; LVT0 stays ExtINT. */
+	*(volatile uint32_t *)(APIC_BASE + APIC_SVR) = 0x1ff;
+	/* To APIC id 0, fixed, physical: one level, one edge entry. */
+	guest_ioapic_entry(LEVEL_GSI, (1u << 15) | LEVEL_VECTOR);
+	guest_ioapic_entry(EDGE_GSI, EDGE_VECTOR);
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
 	outb(0x20, 0x11);
@@ -290,6 +326,8 @@ static void test_delivery(void)
 	v = vm_vcpu_add(w, 0, guest_irq_code);
 	for (i = 0; i < 16; i++)
 		vm_install_exception_handler(w, MASTER_BASE + i, guest_irq);
+	vm_install_exception_handler(w, LEVEL_VECTOR, guest_apic_irq);
+	vm_install_exception_handler(w, EDGE_VECTOR, guest_apic_irq);
 	vcpu_run_expect_sync(v, 1);
 
 	/* An edge on IRQ3: vector 0x23, once. */
@@ -317,6 +355,36 @@ static void test_delivery(void)
 	     !get_chip(KVM_IRQCHIP_PIC_SLAVE).chip.pic.isr &&
 	     !get_chip(KVM_IRQCHIP_PIC_MASTER).chip.pic.isr;
 	ksft_test_result(ok, "level_redelivered_until_lowered");
+
+	/*
+	 * IOAPIC level: delivered, remote IRR set; asserted again meanwhile
+	 * (the same source: the line stays up) it is held back (-1); the
+	 * EOI with the line up delivers again; lowered, the next EOI ends it.
+	 */
+	ok = line_status(LEVEL_GSI, 1) == 1;
+	uc = vcpu_run_expect_sync(v, 3);
+	ok = ok && uc.args[1] == LEVEL_VECTOR && uc.args[2] == 4;
+	ok = ok && get_chip(KVM_IRQCHIP_IOAPIC).chip.ioapic
+			.redirtbl[LEVEL_GSI].fields.remote_irr;
+	ok = ok && line_status(LEVEL_GSI, 1) == -1;
+	uc = vcpu_run_expect_sync(v, 3);
+	ok = ok && uc.args[1] == LEVEL_VECTOR && uc.args[2] == 5;
+	line_status(LEVEL_GSI, 0);
+	vcpu_run_expect_sync(v, 1);
+	ok = ok && !get_chip(KVM_IRQCHIP_IOAPIC).chip.ioapic
+			.redirtbl[LEVEL_GSI].fields.remote_irr;
+	ksft_test_result(ok, "ioapic_level_remote_irr");
+
+	/* IOAPIC edge: once; raised again while still up, coalesced. */
+	ok = line_status(EDGE_GSI, 1) == 1;
+	ok = ok && line_status(EDGE_GSI, 1) == 0;
+	uc = vcpu_run_expect_sync(v, 3);
+	ok = ok && uc.args[1] == EDGE_VECTOR && uc.args[2] == 6;
+	vcpu_run_expect_sync(v, 1);
+	line_status(EDGE_GSI, 0);
+	ok = ok && !(get_chip(KVM_IRQCHIP_IOAPIC).chip.ioapic.irr &
+		     (1u << EDGE_GSI));
+	ksft_test_result(ok, "ioapic_edge_coalesced");
 	kvm_vm_free(w);
 }
 
@@ -324,7 +392,7 @@ int main(void)
 {
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(9);
+	ksft_set_plan(11);
 
 	/* The irqchip first: vCPUs created before it get no local APIC. */
 	vm = vm_create(0);

@@ -1440,6 +1440,134 @@ static void test_ioapic_state(void)
 	teardown();
 }
 
+/*
+ * What tools/testing/selftests/kvmm/pic_ioapic.c checks, which passes on
+ * Linux 6.1's KVM: the same steps here must give the same answers.
+ */
+static void test_as_reference(void)
+{
+	struct kvm_pic_state m, s, z = { .elcr_mask = 0xf8 };
+	struct kvm_ioapic_state io, got;
+	int i;
+
+	setup("as_reference");
+	/* Defaults. */
+	m = pic_state(false);
+	CHECK(!memcmp(&m, &z, sizeof(z)));
+	z.elcr_mask = 0xde;
+	s = pic_state(true);
+	CHECK(!memcmp(&s, &z, sizeof(z)));
+	CHECK_EQ(kvmm_ioapic_get(ioapic, &io), 0);
+	CHECK_EQ(io.base_address, IOAPIC_BASE);
+	CHECK_EQ(io.ioregsel | io.id | io.irr, 0);
+	for (i = 0; i < KVMM_IOAPIC_NUM_PINS; i++)
+		CHECK_EQ(io.redirtbl[i].bits, RTE_MASKED);
+
+	/* Guest init, IMR, ELCR. */
+	pic_init(0x01, 0x01);
+	outb(0x21, 0xfb);
+	outb(0xa1, 0xff);
+	m = pic_state(false);
+	CHECK(m.irq_base == 0x20 && !m.init_state && m.init4 && m.imr == 0xfb);
+	outb(0x4d0, 0xff);
+	outb(0x4d1, 0xff);
+	CHECK_EQ(inb(0x4d0), 0xf8);
+	CHECK_EQ(inb(0x4d1), 0xde);
+	outb(0x4d0, 0);
+	outb(0x4d1, 0);
+
+	/* KVM_IRQ_LINE_STATUS, the PIC's part. */
+	pic_init(0x01, 0x01);
+	outb(0x21, 0x20);
+	CHECK_EQ(line(3, true), 1);
+	outb(0x20, 0x0a);
+	CHECK_EQ(inb(0x20), 0x08);
+	line(3, false);
+	CHECK_EQ(line(3, true), 0);
+	line(3, false);
+	CHECK_EQ(line(5, true), -1);
+	line(5, false);
+	outb(0x4d1, 0x04);
+	CHECK_EQ(line(10, true), 1);
+	CHECK_EQ(line(10, true), 0);
+	outb(0xa0, 0x0a);
+	CHECK_EQ(inb(0xa0), 0x04);
+	line(10, false);
+	CHECK_EQ(inb(0xa0), 0x00);
+	outb(0x4d1, 0);
+
+	/* IOAPIC registers. */
+	CHECK_EQ(ioapic_read(0x01), 0x00170011);
+	ioapic_write(0x00, 0xff000000);
+	CHECK_EQ(ioapic_read(0x00), 0x0f000000);
+	CHECK_EQ(ioapic_read(0x02), 0x0f000000);
+	CHECK_EQ(ioapic_read(0x03), 0xffffffff);
+	CHECK_EQ(ioapic_read(0x10 + 2 * KVMM_IOAPIC_NUM_PINS), 0xffffffff);
+	CHECK_EQ(ioapic_read(0x10), 0x00010000);
+	CHECK_EQ(ioapic_read(0x11), 0);
+	ioapic_write(0x12, 0x0001d0ff);
+	CHECK_EQ(ioapic_read(0x12), 0x000180ff);
+	ioapic_write(0x12, 0x00010000);
+
+	/* State round trips with the selftest's patterns. */
+	s = (struct kvm_pic_state){
+		.imr = 0xff, .isr = 0x10, .priority_add = 5, .irq_base = 0x70,
+		.read_reg_select = 1, .elcr = 0x08, .elcr_mask = 0xde,
+		.init4 = 1, .auto_eoi = 1,
+	};
+	m = (struct kvm_pic_state){
+		.last_irr = 0x5a, .irr = 0x33, .imr = 0xff, .isr = 0x81,
+		.priority_add = 3, .irq_base = 0x40, .read_reg_select = 1,
+		.special_mask = 1, .auto_eoi = 1, .rotate_on_auto_eoi = 1,
+		.special_fully_nested_mode = 1, .init4 = 1, .elcr = 0x98,
+		.elcr_mask = 0xf8,
+	};
+	kvmm_pic_set(pic, true, &s);
+	kvmm_pic_set(pic, false, &m);
+	z = pic_state(false);
+	CHECK(!memcmp(&z, &m, sizeof(m)));
+	z = pic_state(true);
+	CHECK(!memcmp(&z, &s, sizeof(s)));
+	memset(&io, 0, sizeof(io));
+	io.base_address = IOAPIC_BASE;
+	io.ioregsel = 0x13;
+	io.id = 3;
+	io.irr = (1u << 4) | (1u << 9);
+	for (i = 0; i < KVMM_IOAPIC_NUM_PINS; i++)
+		io.redirtbl[i].bits = RTE_MASKED | (u64)i << 56 | (0x30 + i);
+	io.redirtbl[9].fields.trig_mode = 1;
+	io.redirtbl[9].fields.remote_irr = 1;
+	nr_msgs = 0;
+	kvmm_ioapic_set(ioapic, &io);
+	kvmm_ioapic_get(ioapic, &got);
+	CHECK(!memcmp(&got, &io, sizeof(io)));
+	CHECK_EQ(nr_msgs, 0);
+	CHECK_EQ(ioapic_read(0x00), 0x03000000);
+	CHECK_EQ(ioapic_read(0x22), 0x0001c039);
+	CHECK_EQ(ioapic_read(0x23), 0x09000000);
+
+	/* IOAPIC level and edge lines as the selftest drives them. */
+	rte_write(17, RTE_LEVEL | 0x51);
+	rte_write(18, 0x52);
+	nr_msgs = 0;
+	CHECK_EQ(aline(17, true), 1);
+	CHECK(rte_read(17) & RTE_REMOTE_IRR);
+	CHECK_EQ(aline(17, true), -1);
+	kvmm_ioapic_eoi(&vm, 0x51, true);
+	CHECK_EQ(nr_msgs, 2);
+	CHECK_EQ(aline(17, false), 1);
+	kvmm_ioapic_eoi(&vm, 0x51, true);
+	CHECK(!(rte_read(17) & RTE_REMOTE_IRR));
+	CHECK_EQ(aline(18, true), 1);
+	CHECK_EQ(aline(18, true), 0);
+	kvmm_ioapic_eoi(&vm, 0x52, false);
+	aline(18, false);
+	kvmm_ioapic_get(ioapic, &got);
+	CHECK(!(got.irr & (1u << 18)));
+	CHECK_EQ(nr_msgs, 3);
+	teardown();
+}
+
 int main(void)
 {
 	test_pic_ports();
@@ -1471,6 +1599,7 @@ int main(void)
 	test_ioapic_resample();
 	test_ioapic_eoi_storm();
 	test_ioapic_state();
+	test_as_reference();
 	printf("irqchip: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

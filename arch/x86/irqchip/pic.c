@@ -369,8 +369,9 @@ static int pic_eoi_level(const struct kvm_pic_state *c)
 	int rank;
 
 	/*
-	 * "An IS bit that is masked by an IMR bit will not be cleared by
-	 * a non-specific EOI if the 8259A is in the Special Mask Mode."
+	 * In special mask mode an IS bit masked in the IMR is left alone
+	 * by a non-specific EOI (the datasheet's "End of Interrupt"): it
+	 * is not part of the nesting any more.
 	 */
 	if (c->special_mask)
 		isr &= ~c->imr;

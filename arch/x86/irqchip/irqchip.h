@@ -152,7 +152,12 @@ u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu);		/* as CR8 */
 /* pic.c: the 8259A pair (ports 0x20/0x21, 0xa0/0xa1, ELCR 0x4d0/0x4d1). */
 struct kvmm_pic *kvmm_pic_create(struct kvmm_vm *vm);
 void kvmm_pic_free(struct kvmm_pic *pic);
-/* 1 delivered, 0 coalesced, -1 masked (KVM_IRQ_LINE_STATUS). */
+/*
+ * @pin 0-15: 0-7 the master's IR0-7, 8-15 the slave's (a route's pin of
+ * KVM_IRQCHIP_PIC_SLAVE plus 8).  1 delivered, 0 coalesced, -1 masked
+ * (KVM_IRQ_LINE_STATUS).  The PIC's ack notifications name the chip and
+ * its IR, 0-7.
+ */
 int kvmm_pic_set_irq(struct kvmm_pic *pic, enum kvmm_irq_source src,
 		     u32 pin, bool level);
 bool kvmm_pic_output(struct kvmm_pic *pic);	/* master INTR */
@@ -166,8 +171,12 @@ struct kvmm_ioapic *kvmm_ioapic_create(struct kvmm_vm *vm);
 void kvmm_ioapic_free(struct kvmm_ioapic *ioapic);
 int kvmm_ioapic_set_irq(struct kvmm_ioapic *ioapic, enum kvmm_irq_source src,
 			u32 pin, bool level);
-/* A LAPIC EOI of a level-triggered @vector (SDM 3A 10.8.5). */
-void kvmm_ioapic_eoi(struct kvmm_vm *vm, u8 vector);
+/*
+ * A LAPIC EOI of @vector, @level its TMR bit.  Called for every EOI, edge
+ * ones too (their pins' ack notifiers: the PIT's reinjection), with no
+ * LAPIC lock held; only a level EOI clears remote IRR (SDM 3A 10.8.5).
+ */
+void kvmm_ioapic_eoi(struct kvmm_vm *vm, u8 vector, bool level);
 int kvmm_ioapic_get(struct kvmm_ioapic *ioapic, struct kvm_ioapic_state *s);
 int kvmm_ioapic_set(struct kvmm_ioapic *ioapic,
 		    const struct kvm_ioapic_state *s);

@@ -81,18 +81,22 @@ if [ "${KVMM_BUILD_ONLY:-0}" = 1 ]; then
 	exit 0
 fi
 
-# The instruction emulator's unit tests and fuzz smoke run here, in
-# userspace, before any host boots.
+# The userspace unit tests run here, before any host boots: the
+# instruction emulator's (with its fuzz smoke) and the PIC and IOAPIC
+# models' (tools/testing/irqchip).  Each directory counts as one test.
 emu_passed=0 emu_failed=0
 if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
-	if make -s -C "$top/tools/testing/emulate" >"$top/build/emulate.log" 2>&1; then
-		emu_passed=1
-		say "emulator unit tests: $(grep -E 'passed' "$top/build/emulate.log" | paste -sd ';' -)"
-	else
-		emu_failed=1
-		say "emulator unit tests failed:"
-		tail -n 30 "$top/build/emulate.log" | sed 's/^/    /'
-	fi
+	for unit in emulate:emulator irqchip:irqchip; do
+		dir=${unit%%:*} what=${unit#*:}
+		if make -s -C "$top/tools/testing/$dir" >"$top/build/$dir.log" 2>&1; then
+			emu_passed=$((emu_passed + 1))
+			say "$what unit tests: $(grep -E 'passed' "$top/build/$dir.log" | paste -sd ';' -)"
+		else
+			emu_failed=$((emu_failed + 1))
+			say "$what unit tests failed:"
+			tail -n 30 "$top/build/$dir.log" | sed 's/^/    /'
+		fi
+	done
 fi
 
 # --- scenarios: QEMU inside the host --------------------------------------

@@ -211,7 +211,8 @@ static unsigned int gio_do(struct kvm_vcpu *vcpu, uint64_t op, uint64_t addr,
 }
 
 /* A VM with one vCPU in gio_guest(), stopped at its first request. */
-static struct kvm_vm *gio_vm_create(struct kvm_vcpu **vcpu)
+static __attribute__((unused)) struct kvm_vm *
+gio_vm_create(struct kvm_vcpu **vcpu)
 {
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, gio_guest);
 

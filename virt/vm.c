@@ -174,6 +174,9 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_IDENTITY_MAP_ADDR, kvmm_x86_vm_set_identity_map,
 		   KVMM_LOCK_VM),
+	/* kvmclock: clock.lock inside (arch/x86/kvmclock.c). */
+	KVMM_IOCTL(KVM_GET_CLOCK, kvmm_x86_vm_get_clock, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_CLOCK, kvmm_x86_vm_set_clock, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_SET_GSI_ROUTING, kvmm_vm_set_gsi_routing_ioctl,
 		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_IRQ_LINE, kvmm_vm_irq_line_ioctl, KVMM_LOCK_NONE),

@@ -22,6 +22,7 @@
 #include <kvmm/kvmm.h>
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
+#include <kvmm/request.h>
 #include <kvmm/x86.h>
 
 static void kvmm_kick_nop(void *unused)
@@ -103,6 +104,7 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 		return -EIO;
 	}
 	kvmm_x86_tlb_on_entry(vcpu, smp_processor_id());
+	kvmm_x86_kvmclock_on_entry(vcpu, smp_processor_id());
 
 	/*
 	 * Pairs with the barriers in kvmm_x86_flush_remote_tlbs() and
@@ -256,6 +258,15 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+
+		/*
+		 * #14 INTERIM HOOK (kvmclock slice): rewrite the pvclock page
+		 * before entry.  To be replaced by the vcpu slice's request
+		 * processing in the entry path (which also backs out of an
+		 * entry when a request arrives after this check).
+		 */
+		if (kvmm_check_request(vcpu, KVMM_REQ_CLOCK_UPDATE))
+			kvmm_x86_kvmclock_update(vcpu);
 
 		r = kvmm_enter_once(vcpu);
 		if (r == -EAGAIN)

@@ -18,6 +18,7 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm)
 	int r;
 
 	atomic64_set(&vm->arch.tlb_gen, 0);
+	kvmm_x86_kvmclock_vm_init(vm);
 	r = kvmm_tdp_init(vm);
 	if (r)
 		return r;

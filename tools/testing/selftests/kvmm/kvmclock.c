@@ -16,6 +16,8 @@
  *    own clock: never behind (with PVCLOCK_TSC_STABLE_BIT; without it,
  *    the guest must keep order itself and a small step back is allowed);
  *  - KVM_SET_CLOCK while vCPUs exist reaches their pages;
+ *  - KVM_KVMCLOCK_CTRL: -EINVAL before the guest enabled its page, then
+ *    PVCLOCK_GUEST_STOPPED in the page;
  *  - MSR_KVM_WALL_CLOCK_NEW: wall clock at boot + kvmclock = real time;
  *  - the guest's own WRMSR to IA32_TSC leaves its kvmclock continuous
  *    (kvmm only: Linux 6.1 rewrites the page for TSC_ADJUST, not there);
@@ -40,6 +42,7 @@
 #define KVM_CPUID_FEATURES		0x40000001
 #define KVM_FEATURE_CLOCKSOURCE2	3
 #define PVCLOCK_TSC_STABLE_BIT		(1 << 0)
+#define PVCLOCK_GUEST_STOPPED		(1 << 1)
 
 #define NR_VCPUS	2
 #define MONO_LOOPS	20000
@@ -393,6 +396,28 @@ static void test_set_clock_reaches_vcpus(void)
 	kvm_vm_free(vm);
 }
 
+/* KVM_KVMCLOCK_CTRL: -EINVAL before the page exists, then GUEST_STOPPED. */
+static void test_kvmclock_ctrl(void)
+{
+	uint8_t before, after;
+	bool ok;
+
+	new_vm();
+	ok = __vcpu_ioctl(vcpus[0], KVM_KVMCLOCK_CTRL, NULL) == -1 &&
+	     errno == EINVAL;
+	guest_read(0, &before);
+	ok = ok && !__vcpu_ioctl(vcpus[0], KVM_KVMCLOCK_CTRL, NULL);
+	guest_read(0, &after);
+	if (!ok || (before & PVCLOCK_GUEST_STOPPED) ||
+	    !(after & PVCLOCK_GUEST_STOPPED))
+		pr_info("flags before %#x, after KVM_KVMCLOCK_CTRL %#x",
+			before, after);
+	ksft_test_result(ok && !(before & PVCLOCK_GUEST_STOPPED) &&
+			 (after & PVCLOCK_GUEST_STOPPED),
+			 "kvmclock_ctrl_sets_guest_stopped");
+	kvm_vm_free(vm);
+}
+
 static void test_wall_clock(void)
 {
 	struct kvm_vcpu *wv;
@@ -520,12 +545,13 @@ int main(void)
 		return 0;
 	kvm_vm_free(vm);
 
-	ksft_set_plan(14);
+	ksft_set_plan(15);
 	test_cpuid();
 	test_clock_ioctls();
 	test_guest_clock();
 	test_monotonic_across_vcpus();
 	test_set_clock_reaches_vcpus();
+	test_kvmclock_ctrl();
 	test_wall_clock();
 	test_guest_tsc_write();
 	test_tsc();

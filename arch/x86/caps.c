@@ -60,6 +60,10 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_IOEVENTFD_NO_LENGTH]		= 1,
 	[KVM_CAP_COALESCED_MMIO]		= KVM_COALESCED_MMIO_PAGE_OFFSET,
 	[KVM_CAP_COALESCED_PIO]			= 1,
+	/* kvmclock.c: the flags KVM_GET_CLOCK gives and KVM_SET_CLOCK takes. */
+	[KVM_CAP_ADJUST_CLOCK]			= KVM_CLOCK_TSC_STABLE |
+						  KVM_CLOCK_REALTIME |
+						  KVM_CLOCK_HOST_TSC,
 };
 
 long kvmm_check_extension(struct kvmm_vm *vm, long cap)

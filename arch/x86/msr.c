@@ -3,9 +3,10 @@
  * Guest MSRs: RDMSR/WRMSR exits and KVM_GET/SET_MSRS (api.rst 4.18-4.19).
  *
  * Every guest MSR access exits (the permission map is all ones).  MSRs the
- * backend keeps in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT,
- * TSC) go through the backend's get_msr/set_msr; the machine-check MSRs
- * are mce.c's, KVM's paravirtual ones pv.c's; the rest live here.  An
+ * backend keeps in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT)
+ * go through the backend's get_msr/set_msr; the machine-check MSRs are
+ * mce.c's, KVM's paravirtual ones pv.c's (kvmclock.c's for the clock),
+ * the TSC tsc.c's; the rest live here.  An
  * MSR nobody knows raises #GP in the guest and ends KVM_GET/SET_MSRS at
  * that entry, as in KVM.
  *
@@ -161,6 +162,7 @@ void kvmm_x86_msr_vcpu_init(struct kvmm_vcpu *vcpu)
 	a->arch_capabilities = kvmm_arch_capabilities();
 	a->de_cfg = 0;
 	kvmm_x86_pv_vcpu_init(vcpu);
+	kvmm_x86_tsc_vcpu_init(vcpu);
 	kvmm_x86_mce_vcpu_init(vcpu);
 }
 
@@ -293,6 +295,8 @@ int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 	if (r == -ENOENT)
 		r = kvmm_x86_pv_get_msr(vcpu, index, data);
 	if (r == -ENOENT)
+		r = kvmm_x86_tsc_get_msr(vcpu, index, data);
+	if (r == -ENOENT)
 		r = kvmm_x86_mce_get_msr(vcpu, index, data, host);
 	if (r == -ENOENT)
 		r = kvmm_x86_model_get_msr(vcpu, index, data);
@@ -341,7 +345,9 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 
 	r = kvmm_set_msr_ext(vcpu, index, data, host);
 	if (r == -ENOENT)
-		r = kvmm_x86_pv_set_msr(vcpu, index, data);
+		r = kvmm_x86_pv_set_msr(vcpu, index, data, host);
+	if (r == -ENOENT)
+		r = kvmm_x86_tsc_set_msr(vcpu, index, data, host);
 	if (r == -ENOENT)
 		r = kvmm_x86_mce_set_msr(vcpu, index, data, host);
 	if (r == -ENOENT)

@@ -79,6 +79,7 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
 		return -EIO;
 	}
 	kvmm_x86_tlb_on_entry(vcpu, smp_processor_id());
+	kvmm_x86_kvmclock_on_entry(vcpu, smp_processor_id());
 
 	/*
 	 * The entry half of the request protocol (include/kvmm/request.h):
@@ -150,8 +151,9 @@ static void kvmm_x86_serve_requests(struct kvmm_vcpu *vcpu)
 	/* NMIs sent by other threads; interrupts are looked at every entry. */
 	if (kvmm_check_request(vcpu, KVMM_REQ_EVENT))
 		kvmm_x86_process_nmi(vcpu);
-	/* The pvclock page is rewritten here once kvmclock.c exists. */
-	kvmm_check_request(vcpu, KVMM_REQ_CLOCK_UPDATE);
+	/* The pvclock page (kvmclock.c), before the entry that may read it. */
+	if (kvmm_check_request(vcpu, KVMM_REQ_CLOCK_UPDATE))
+		kvmm_x86_kvmclock_update(vcpu);
 	/* Only for leaving kvmm_vcpu_block(): nothing to do. */
 	kvmm_check_request(vcpu, KVMM_REQ_UNBLOCK);
 }

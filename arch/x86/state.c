@@ -276,6 +276,21 @@ static long nmi_ioctl(struct file *filp, unsigned long arg)
 	return kvmm_x86_nmi(filp_vcpu(filp));
 }
 
+static long get_tsc_khz_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_get_tsc_khz(filp_vcpu(filp));
+}
+
+static long set_tsc_khz_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_set_tsc_khz(filp_vcpu(filp), arg);
+}
+
+static long kvmclock_ctrl_ioctl(struct file *filp, unsigned long arg)
+{
+	return kvmm_x86_kvmclock_ctrl(filp_vcpu(filp));
+}
+
 VCPU_ARG_IOCTL(get_fpu)
 VCPU_ARG_IOCTL(set_fpu)
 VCPU_ARG_IOCTL(get_debugregs)
@@ -317,6 +332,9 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_SET_MP_STATE, set_mp_state, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_X86_SETUP_MCE, setup_mce_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_X86_SET_MCE, set_mce_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_TSC_KHZ, get_tsc_khz_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_TSC_KHZ, set_tsc_khz_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_KVMCLOCK_CTRL, kvmclock_ctrl_ioctl, KVMM_LOCK_VCPU),
 };
 
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd)

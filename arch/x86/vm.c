@@ -19,6 +19,7 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm)
 {
 	int r;
 
+	kvmm_x86_kvmclock_vm_init(vm);
 	r = kvmm_tdp_init(vm);
 	if (r)
 		return r;
@@ -164,6 +165,9 @@ static const struct kvmm_ioctl_desc kvmm_x86_vm_ioctls[] = {
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_SET_BOOT_CPU_ID, kvmm_x86_vm_set_boot_cpu_id,
 		   KVMM_LOCK_VM),
+	/* kvmclock: clock.lock inside (arch/x86/kvmclock.c). */
+	KVMM_IOCTL(KVM_GET_CLOCK, kvmm_x86_vm_get_clock, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_CLOCK, kvmm_x86_vm_set_clock, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_CREATE_IRQCHIP, kvmm_create_irqchip_ioctl,
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_GET_IRQCHIP, kvmm_get_irqchip_ioctl, KVMM_LOCK_NONE),

@@ -21,6 +21,7 @@ static const struct kvmm_backend_ops svm_ops = {
 	.vcpu_run		= svm_vcpu_run,
 	.handle_exit		= svm_handle_exit,
 	.flush_tlb		= svm_flush_tlb,
+	.write_tsc_offset	= svm_write_tsc_offset,
 	.get_msr		= svm_get_msr,
 	.set_msr		= svm_set_msr,
 	.inject_events		= svm_inject_events,

@@ -114,6 +114,7 @@ void svm_machine_check(void);
 
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
 int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
+void svm_write_tsc_offset(struct kvmm_vcpu *vcpu, u64 offset);
 int svm_get_msr_feature(u32 index, u64 *data);
 void svm_vcpu_after_set_cpuid(struct kvmm_vcpu *vcpu);
 u32 svm_exception_intercepts(struct kvmm_vcpu *vcpu);

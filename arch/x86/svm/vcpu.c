@@ -150,6 +150,8 @@ void svm_init_vmcb(struct kvmm_vcpu *vcpu)
 	vmcb->control.int_ctl = SVM_INT_CTL_V_INTR_MASKING;
 	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	vmcb->save.g_pat = SVM_PAT_RESET;
+	/* The TSC is not reset by a shutdown's fresh VMCB (tsc.c keeps it). */
+	vmcb->control.tsc_offset = vcpu->arch.tsc_offset;
 	/*
 	 * Guest debug registers are emulated (every DR access exits), so
 	 * the hardware ones stay disabled: no host DR0-3 address can fire
@@ -327,7 +329,7 @@ static bool svm_pat_valid(u64 pat)
 	return true;
 }
 
-/* MSRs the VMCB holds (VMLOAD/VMSAVE state, PAT, TSC offset). */
+/* MSRs the VMCB holds (VMLOAD/VMSAVE state, PAT). */
 int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data)
 {
 	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
@@ -342,9 +344,6 @@ int svm_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data)
 	case MSR_IA32_SYSENTER_ESP:	*data = vmcb->save.sysenter_esp; break;
 	case MSR_IA32_SYSENTER_EIP:	*data = vmcb->save.sysenter_eip; break;
 	case MSR_IA32_CR_PAT:		*data = vmcb->save.g_pat; break;
-	case MSR_IA32_TSC:
-		*data = rdtsc() + vmcb->control.tsc_offset;
-		break;
 	default:
 		return 1;
 	}
@@ -378,11 +377,14 @@ int svm_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data)
 			return 1;
 		vmcb->save.g_pat = data;
 		break;
-	case MSR_IA32_TSC:
-		vmcb->control.tsc_offset = data - rdtsc();
-		break;
 	default:
 		return 1;
 	}
 	return 0;
+}
+
+/* APM 15.30.1: RDTSC, RDTSCP and RDMSR(TSC) in the guest add this. */
+void svm_write_tsc_offset(struct kvmm_vcpu *vcpu, u64 offset)
+{
+	to_svm(vcpu)->vmcb->control.tsc_offset = offset;
 }

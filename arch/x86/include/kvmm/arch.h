@@ -8,6 +8,7 @@
 
 #include <linux/kvm.h>
 #include <linux/types.h>
+#include <linux/spinlock_types.h>
 #include <asm/page.h>
 #include <asm/fpu/types.h>
 
@@ -19,6 +20,27 @@ struct kvmm_lapic;
 
 /* Machine-check banks a vCPU can have (KVM's KVM_MAX_MCE_BANKS). */
 #define KVMM_MAX_MCE_BANKS	32
+
+/*
+ * A VM's kvmclock and guest-TSC bookkeeping (kvmclock.c, tsc.c), all
+ * under 'lock'.  kvmclock = host base time (kvmm_clock_base_ns()) +
+ * offset.  With a master clock, every vCPU's pvclock page is computed
+ * from the one host (TSC, ns) pair taken at the same instant.
+ */
+struct kvmm_clock {
+	spinlock_t lock;
+	s64 offset;
+	bool master;		/* master_tsc/master_ns valid and used */
+	u64 master_tsc;
+	s64 master_ns;
+	bool boot_vcpu_old_msr;	/* vCPU 0 uses MSR_KVM_SYSTEM_TIME (0x12) */
+	u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide */
+	/* The last host write of a guest TSC and its generation (tsc.c). */
+	bool tsc_written;
+	s64 tsc_write_ns;
+	u64 tsc_write_value;
+	u64 tsc_gen_offset;
+};
 
 /* Second-level (NPT/EPT) page table of a VM: arch/x86/mmu/tdp.c. */
 struct kvmm_tdp {
@@ -48,7 +70,7 @@ struct kvmm_arch_vm {
 	struct kvmm_tdp tdp;
 	u64 tss_addr;
 	u64 identity_map_addr;
-	u64 pv_wall_clock;	/* MSR_KVM_WALL_CLOCK(_NEW), VM-wide (pv.c) */
+	struct kvmm_clock clock;
 	/* KVM_CAP_X86_DISABLE_EXITS: HLT runs in the guest (vm.c). */
 	bool hlt_in_guest;
 	/* In-kernel PIC/IOAPIC/PIT (irqchip/irqchip.h); NULL: userspace's. */
@@ -116,8 +138,13 @@ struct kvmm_arch_vcpu {
 	u64 ucode_rev;
 	u64 arch_capabilities;
 	u64 de_cfg;
-	/* KVM paravirtual MSRs (pv.c). */
+	/* Guest TSC = host TSC + tsc_offset (tsc.c); the backend applies it. */
+	u64 tsc_offset;
+	u32 tsc_khz;		/* KVM_GET_TSC_KHZ: the host's, no scaling */
+	/* KVM paravirtual MSRs (pv.c, kvmclock.c). */
 	u64 pv_system_time;	/* MSR_KVM_SYSTEM_TIME(_NEW) */
+	bool pvclock_stop;	/* set PVCLOCK_GUEST_STOPPED (KVMCLOCK_CTRL) */
+	int pvclock_cpu;	/* host CPU of the page's pair, -1: any */
 	u64 pv_poll_control;	/* MSR_KVM_POLL_CONTROL */
 	/*
 	 * Machine-check architecture (mce.c, SDM 3B 16.3): MCG_CAP as

@@ -58,8 +58,8 @@ KVMM_BACKEND_OP_OPTIONAL(int, vcpu_run, (struct kvmm_vcpu *vcpu))
  */
 KVMM_BACKEND_OP_OPTIONAL(int, handle_exit, (struct kvmm_vcpu *vcpu))
 /*
- * MSRs kept in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT,
- * TSC): 0, or 1 when the MSR is not the backend's or the value is bad.
+ * MSRs kept in hardware state (SYSCALL/SYSENTER, KERNEL_GS_BASE, PAT):
+ * 0, or 1 when the MSR is not the backend's or the value is bad.
  */
 KVMM_BACKEND_OP_OPTIONAL(int, get_msr,
 			 (struct kvmm_vcpu *vcpu, u32 index, u64 *data))
@@ -89,6 +89,12 @@ KVMM_BACKEND_OP_OPTIONAL(bool, nmi_allowed, (struct kvmm_vcpu *vcpu))
 KVMM_BACKEND_OP_OPTIONAL(bool, get_nmi_mask, (struct kvmm_vcpu *vcpu))
 KVMM_BACKEND_OP_OPTIONAL(void, set_nmi_mask,
 			 (struct kvmm_vcpu *vcpu, bool masked))
+/*
+ * The guest's TSC is the host's plus @offset from the next entry on
+ * (tsc.c keeps the offset; no TSC scaling).
+ */
+KVMM_BACKEND_OP_OPTIONAL(void, write_tsc_offset,
+			 (struct kvmm_vcpu *vcpu, u64 offset))
 /* Flush this vCPU's TLB entries (guest and second level) at next entry. */
 KVMM_BACKEND_OP_OPTIONAL(void, flush_tlb, (struct kvmm_vcpu *vcpu))
 /*

@@ -184,7 +184,32 @@ struct kvm_cpuid_entry2;
 unsigned int kvmm_x86_pv_cpuid(struct kvm_cpuid_entry2 *e);
 void kvmm_x86_pv_vcpu_init(struct kvmm_vcpu *vcpu);
 int kvmm_x86_pv_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
-int kvmm_x86_pv_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data);
+int kvmm_x86_pv_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+			bool host);
+
+/*
+ * arch/x86/kvmclock.c: the pvclock pages and KVM_GET/SET_CLOCK;
+ * arch/x86/tsc.c: the guest TSC offset, IA32_TSC, KVM_GET/SET_TSC_KHZ.
+ */
+s64 kvmm_clock_base_ns(void);
+void kvmm_x86_kvmclock_vm_init(struct kvmm_vm *vm);
+void kvmm_x86_kvmclock_vcpu_init(struct kvmm_vcpu *vcpu);
+void kvmm_x86_kvmclock_update(struct kvmm_vcpu *vcpu);
+void kvmm_x86_kvmclock_on_entry(struct kvmm_vcpu *vcpu, int cpu);
+int kvmm_x86_kvmclock_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int kvmm_x86_kvmclock_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+			      bool host);
+long kvmm_x86_kvmclock_ctrl(struct kvmm_vcpu *vcpu);
+long kvmm_x86_vm_get_clock(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_set_clock(struct file *filp, unsigned long arg);
+bool kvmm_host_tsc_stable(void);
+u64 kvmm_x86_guest_tsc(struct kvmm_vcpu *vcpu, u64 host_tsc);
+void kvmm_x86_tsc_vcpu_init(struct kvmm_vcpu *vcpu);
+int kvmm_x86_tsc_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);
+int kvmm_x86_tsc_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
+			 bool host);
+long kvmm_x86_get_tsc_khz(struct kvmm_vcpu *vcpu);
+long kvmm_x86_set_tsc_khz(struct kvmm_vcpu *vcpu, unsigned long arg);
 
 /* arch/x86/msr_model.c: model-specific MSRs answered as KVM answers them. */
 int kvmm_x86_model_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data);

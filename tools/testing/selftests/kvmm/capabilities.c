@@ -53,7 +53,6 @@ static const struct {
 	NOT_YET(TSC_CONTROL),
 	NOT_YET(GET_TSC_KHZ),
 	NOT_YET(TSC_DEADLINE_TIMER),
-	NOT_YET(ADJUST_CLOCK),
 	NOT_YET(KVMCLOCK_CTRL),
 	NOT_YET(VM_TSC_CONTROL),
 	/* Interrupts and devices */
@@ -206,6 +205,7 @@ static const struct {
 	IMPLEMENTED(IRQ_ROUTING, 4096),
 	IMPLEMENTED(IRQ_INJECT_STATUS, 1),
 	IMPLEMENTED(X86_DISABLE_EXITS, 6),	/* HLT | PAUSE */
+	IMPLEMENTED(ADJUST_CLOCK, 14),	/* TSC_STABLE | REALTIME | HOST_TSC */
 };
 
 static bool kvmm_runs_guests_here(void)

@@ -34,6 +34,7 @@ static void kvmm_vm_destroy(struct kvmm_vm *vm)
 	/* No fd is left, so nothing runs; the mm may already be gone. */
 	kvmm_debugfs_vm_exit(vm);
 	kvmm_mmu_notifier_exit(vm);
+	kvmm_arch_vm_stop_devices(vm);
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);
@@ -178,6 +179,15 @@ static const struct kvmm_ioctl_desc kvmm_vm_ioctls[] = {
 		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_IRQ_LINE, kvmm_vm_irq_line_ioctl, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_IRQ_LINE_STATUS, kvmm_vm_irq_line_ioctl,
+		   KVMM_LOCK_NONE),
+	/* The PIT: creation under vm->lock, the rest under the PIT's lock. */
+	KVMM_IOCTL(KVM_CREATE_PIT, kvmm_x86_vm_create_pit, KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_CREATE_PIT2, kvmm_x86_vm_create_pit2, KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_GET_PIT, kvmm_x86_vm_get_pit, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_PIT, kvmm_x86_vm_set_pit, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_PIT2, kvmm_x86_vm_get_pit2, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_PIT2, kvmm_x86_vm_set_pit2, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_REINJECT_CONTROL, kvmm_x86_vm_reinject_control,
 		   KVMM_LOCK_NONE),
 	/* The I/O bus ioctls take vm->io.lock inside (io_bus.h). */
 	KVMM_IOCTL(KVM_IOEVENTFD, kvmm_vm_ioeventfd, KVMM_LOCK_NONE),

@@ -27,8 +27,18 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm)
 	return r;
 }
 
+/*
+ * At VM destruction, before the vCPUs go: in-kernel devices whose timers
+ * or workers raise interrupts stop here, so none reaches a freed vCPU.
+ */
+void kvmm_arch_vm_stop_devices(struct kvmm_vm *vm)
+{
+	kvmm_pit_stop(vm);
+}
+
 void kvmm_x86_vm_destroy(struct kvmm_vm *vm)
 {
+	kvmm_pit_free(vm);
 	kvmm_ops->vm_destroy(vm);
 	kvmm_tdp_destroy(vm);
 }

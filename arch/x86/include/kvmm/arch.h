@@ -16,6 +16,7 @@
 struct kvmm_vcpu;
 struct kvmm_irqchip;
 struct kvmm_lapic;
+struct kvmm_pit;
 
 /* Machine-check banks a vCPU can have (KVM's KVM_MAX_MCE_BANKS). */
 #define KVMM_MAX_MCE_BANKS	32
@@ -55,6 +56,8 @@ struct kvmm_arch_vm {
 	bool hlt_in_guest;
 	/* In-kernel PIC/IOAPIC/PIT (irqchip/irqchip.h); NULL: userspace's. */
 	struct kvmm_irqchip *irqchip;
+	/* KVM_CREATE_PIT2 (irqchip/pit.c), with or without an irqchip. */
+	struct kvmm_pit *pit;
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */

@@ -326,22 +326,29 @@ static int pit_create(struct kvmm_vm *vm, u32 flags)
 	mutex_lock(&vm->io.lock);
 	r = kvmm_io_bus_register(vm, KVMM_PIO_BUS, PIT_PORT_BASE, 4,
 				 &pit->dev);
-	/* KVM's range for the speaker, though only 0x61 itself answers. */
-	if (!r && (flags & KVM_PIT_SPEAKER_DUMMY)) {
-		r = kvmm_io_bus_register(vm, KVMM_PIO_BUS, PIT_SPEAKER_PORT,
-					 4, &pit->speaker);
-		if (r)
-			kvmm_io_bus_unregister(vm, KVMM_PIO_BUS, &pit->dev);
-	}
-	mutex_unlock(&vm->io.lock);
 	if (r) {
+		mutex_unlock(&vm->io.lock);
 		kvmm_free(pit);
 		/* KVM answers -ENOMEM whatever failed. */
 		return -ENOMEM;
 	}
+	/* KVM's range for the speaker, though only 0x61 itself answers. */
+	if (flags & KVM_PIT_SPEAKER_DUMMY)
+		r = kvmm_io_bus_register(vm, KVMM_PIO_BUS, PIT_SPEAKER_PORT,
+					 4, &pit->speaker);
+	/*
+	 * A PIT whose ports cannot be taken off the bus again (-ENOMEM
+	 * there too) must outlive the bus: it stays, and the VM frees it.
+	 */
+	if (r && !kvmm_io_bus_unregister(vm, KVMM_PIO_BUS, &pit->dev)) {
+		mutex_unlock(&vm->io.lock);
+		kvmm_free(pit);
+		return -ENOMEM;
+	}
+	mutex_unlock(&vm->io.lock);
 	kvmm_register_irq_ack_notifier(vm, &pit->ack);
 	smp_store_release(&vm->arch.pit, pit);
-	return 0;
+	return r ? -ENOMEM : 0;
 }
 
 /* Before the vCPUs go: no timer, no work, no ack notifier afterwards. */

@@ -93,6 +93,14 @@ if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
 		say "emulator unit tests failed:"
 		tail -n 30 "$top/build/emulate.log" | sed 's/^/    /'
 	fi
+	# The 8254 counters (arch/x86/irqchip/pit_counter.c) likewise.
+	if make -s -C "$top/tools/testing/pit" >"$top/build/pit.log" 2>&1; then
+		say "pit unit tests: $(grep -E 'passed' "$top/build/pit.log")"
+	else
+		emu_passed=0 emu_failed=1
+		say "pit unit tests failed:"
+		tail -n 30 "$top/build/pit.log" | sed 's/^/    /'
+	fi
 fi
 
 # --- scenarios: QEMU inside the host --------------------------------------

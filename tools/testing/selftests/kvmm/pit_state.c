@@ -15,7 +15,9 @@
  *  - the guest's port accesses to 0x40-0x43, and to 0x61 with
  *    KVM_PIT_SPEAKER_DUMMY only, stay in the kernel;
  *  - with KVM_CREATE_IRQCHIP first, counter 0 in mode 2 interrupts the
- *    guest through the PIC at its rate.
+ *    guest through the PIC at its rate; ticks the guest could not take
+ *    (interrupts off) come all, back to back, in reinject mode, and as
+ *    one in discard mode (KVM_REINJECT_CONTROL).
  * The irqchip cases skip while the kernel refuses KVM_CREATE_IRQCHIP
  * (kvmm before issue #14's irqchip lands).
  */
@@ -29,6 +31,8 @@
 #define TIMER_VECTOR	0x20
 #define TIMER_COUNT	11932		/* 10 ms at 1.193182 MHz */
 #define TIMER_TICKS	10
+#define BACKLOG_MS	200		/* 20 ticks missed */
+#define BACKLOG_TICKS	15
 
 static bool errno_is(int r, int e)
 {
@@ -294,8 +298,8 @@ static void guest_timer_handler(struct ex_regs *regs __attribute__((unused)))
 	outb(0x20, 0x20);			/* non-specific EOI */
 }
 
-/* PIC at vector 0x20 with only IRQ0 open, PIT counter 0 at 100 Hz. */
-static void guest_timer(void)
+/* PIC at vector 0x20 with only IRQ0 open. */
+static void guest_pic_init(void)
 {
 	outb(0x20, 0x11);			/* ICW1: edge, cascade, ICW4 */
 	outb(0x21, TIMER_VECTOR);		/* ICW2 */
@@ -303,14 +307,41 @@ static void guest_timer(void)
 	outb(0x21, 0x01);			/* ICW4: 8086 */
 	outb(0x21, 0xfe);			/* OCW1: IRQ0 only */
 	outb(0xa1, 0xff);
-	GUEST_SYNC(1);
+}
+
+/* PIT counter 0 at 100 Hz, mode 2. */
+static void guest_pit_start(void)
+{
 	outb(PIT_CMD, 0x34);			/* ch 0, word, mode 2 */
 	outb(PIT_CH0, TIMER_COUNT & 0xff);
 	outb(PIT_CH0, TIMER_COUNT >> 8);
+}
+
+static void guest_wait_ticks(uint64_t n)
+{
 	__asm__ __volatile__("sti");
-	while (timer_ticks < TIMER_TICKS)
+	while (timer_ticks < n)
 		halt();
 	__asm__ __volatile__("cli");
+}
+
+static void guest_timer(void)
+{
+	guest_pic_init();
+	GUEST_SYNC(1);
+	guest_pit_start();
+	guest_wait_ticks(TIMER_TICKS);
+	GUEST_SYNC(2);
+	GUEST_DONE();
+}
+
+/* The timer runs while interrupts are off, then the guest takes them. */
+static void guest_backlog(void)
+{
+	guest_pic_init();
+	guest_pit_start();
+	GUEST_SYNC(1);
+	guest_wait_ticks(BACKLOG_TICKS);
 	GUEST_SYNC(2);
 	GUEST_DONE();
 }
@@ -324,6 +355,8 @@ static void test_with_irqchip(void)
 	int64_t t0, dt;
 	bool ok;
 
+	/* The guest image is a copy of ours: start it at 0 ticks. */
+	timer_ticks = 0;
 	vm = vm_create(0);
 	if (__vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0)) {
 		const char *why = strerror(errno);
@@ -360,14 +393,63 @@ static void test_with_irqchip(void)
 	kvm_vm_free(vm);
 }
 
+/*
+ * BACKLOG_MS of ticks go by with the guest's interrupts off (the vCPU
+ * does not even run).  Reinject mode then delivers them back to back, one
+ * per EOI: BACKLOG_TICKS take far less than their period.  Discard mode
+ * keeps one: the rest come at the counter's rate.
+ */
+static void test_backlog(bool reinject)
+{
+	const char *name = reinject ? "reinject_backlog" : "discard_backlog";
+	struct kvm_reinject_control rc = { .pit_reinject = reinject };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int64_t t0, dt;
+	bool ok;
+
+	/* The guest image is a copy of ours: start it at 0 ticks. */
+	timer_ticks = 0;
+	vm = vm_create(0);
+	if (__vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0)) {
+		ksft_test_result_skip(name, "KVM_CREATE_IRQCHIP: %s",
+				      strerror(errno));
+		kvm_vm_free(vm);
+		return;
+	}
+	TEST_ASSERT_EQ(create_pit2(vm, KVM_PIT_SPEAKER_DUMMY), 0);
+	vm_ioctl(vm, KVM_REINJECT_CONTROL, &rc);
+	vcpu = vm_vcpu_add(vm, 0, guest_backlog);
+	vm_install_exception_handler(vm, TIMER_VECTOR, guest_timer_handler);
+	vcpu_run_expect_sync(vcpu, 1);
+	usleep(BACKLOG_MS * 1000);
+	t0 = mono_ns();
+	vcpu_run_expect_sync(vcpu, 2);
+	dt = mono_ns() - t0;
+	sync_global_from_guest(vm, timer_ticks);
+	if (reinject)
+		ok = dt < (BACKLOG_TICKS - 5) * 10 * 1000000LL;
+	else
+		ok = dt >= (BACKLOG_TICKS - 2) * 10 * 1000000LL;
+	ok = ok && timer_ticks >= BACKLOG_TICKS;
+	if (!ok)
+		pr_info("%s: %llu ticks in %lld us", name,
+			(unsigned long long)timer_ticks, (long long)(dt / 1000));
+	ksft_test_result(ok, "%s", name);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(2 + 7 + 3 + 2);
+	ksft_set_plan(2 + 7 + 3 + 2 + 2);
 	test_no_pit();
 	test_state();
 	test_guest_ports();
 	test_with_irqchip();
+	test_backlog(true);
+	test_backlog(false);
 	ksft_finished();
 }

@@ -35,6 +35,7 @@ static void kvmm_vm_destroy(struct kvmm_vm *vm)
 	/* No fd is left, so nothing runs; the mm may already be gone. */
 	kvmm_debugfs_vm_exit(vm);
 	kvmm_mmu_notifier_exit(vm);
+	kvmm_arch_vm_stop_devices(vm);
 	xa_for_each(&vm->vcpus, i, vcpu)
 		kvmm_vcpu_destroy(vcpu);
 	xa_destroy(&vm->vcpus);

@@ -29,8 +29,18 @@ int kvmm_x86_vm_init(struct kvmm_vm *vm)
 	return r;
 }
 
+/*
+ * At VM destruction, before the vCPUs go: in-kernel devices whose timers
+ * or workers raise interrupts stop here, so none reaches a freed vCPU.
+ */
+void kvmm_arch_vm_stop_devices(struct kvmm_vm *vm)
+{
+	kvmm_pit_stop(vm);
+}
+
 void kvmm_x86_vm_destroy(struct kvmm_vm *vm)
 {
+	kvmm_pit_free(vm);
 	kvmm_irqchip_destroy(vm);
 	kvmm_ops->vm_destroy(vm);
 	kvmm_tdp_destroy(vm);
@@ -168,6 +178,15 @@ static const struct kvmm_ioctl_desc kvmm_x86_vm_ioctls[] = {
 	/* kvmclock: clock.lock inside (arch/x86/kvmclock.c). */
 	KVMM_IOCTL(KVM_GET_CLOCK, kvmm_x86_vm_get_clock, KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_SET_CLOCK, kvmm_x86_vm_set_clock, KVMM_LOCK_NONE),
+	/* The PIT: creation under vm->lock, the rest under the PIT's lock. */
+	KVMM_IOCTL(KVM_CREATE_PIT, kvmm_x86_vm_create_pit, KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_CREATE_PIT2, kvmm_x86_vm_create_pit2, KVMM_LOCK_VM),
+	KVMM_IOCTL(KVM_GET_PIT, kvmm_x86_vm_get_pit, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_PIT, kvmm_x86_vm_set_pit, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_GET_PIT2, kvmm_x86_vm_get_pit2, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_SET_PIT2, kvmm_x86_vm_set_pit2, KVMM_LOCK_NONE),
+	KVMM_IOCTL(KVM_REINJECT_CONTROL, kvmm_x86_vm_reinject_control,
+		   KVMM_LOCK_NONE),
 	KVMM_IOCTL(KVM_CREATE_IRQCHIP, kvmm_create_irqchip_ioctl,
 		   KVMM_LOCK_VM),
 	KVMM_IOCTL(KVM_GET_IRQCHIP, kvmm_get_irqchip_ioctl, KVMM_LOCK_NONE),

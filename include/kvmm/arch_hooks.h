@@ -39,6 +39,8 @@ struct kvm_enable_cap;
 const struct kvmm_ioctl_desc *kvmm_arch_vm_ioctl_find(unsigned int cmd);
 long kvmm_arch_vm_enable_cap(struct kvmm_vm *vm,
 			     const struct kvm_enable_cap *cap);
+/* Stop the VM's device timers and workers before its vCPUs are freed. */
+void kvmm_arch_vm_stop_devices(struct kvmm_vm *vm);
 
 /*
  * vCPUs.  vcpu_run: KVM_RUN's body, vcpu->mutex held (virt/vcpu.c).

@@ -61,7 +61,6 @@ struct kvmm_irqchip {
 	u32 nr_reserved_ioapic_pins;	/* split: KVM_CAP_SPLIT_IRQCHIP's args[0] */
 	struct kvmm_pic *pic;		/* NULL when split */
 	struct kvmm_ioapic *ioapic;	/* NULL when split */
-	struct kvmm_pit *pit;		/* KVM_CREATE_PIT2, or NULL */
 	/*
 	 * Split irqchip: vectors whose EOI userspace's IOAPIC must hear of
 	 * (KVM_EXIT_IOAPIC_EOI), those of level-triggered MSI routes of

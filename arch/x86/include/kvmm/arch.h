@@ -17,6 +17,7 @@
 struct kvmm_vcpu;
 struct kvmm_irqchip;
 struct kvmm_lapic;
+struct kvmm_pit;
 
 /* Machine-check banks a vCPU can have (KVM's KVM_MAX_MCE_BANKS). */
 #define KVMM_MAX_MCE_BANKS	32
@@ -77,6 +78,8 @@ struct kvmm_arch_vm {
 	struct kvmm_irqchip *irqchip;
 	/* The vCPU id that resets as the BSP (KVM_SET_BOOT_CPU_ID), 0 else. */
 	u32 bsp_vcpu_id;
+	/* KVM_CREATE_PIT2 (irqchip/pit.c), with or without an irqchip. */
+	struct kvmm_pit *pit;
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */

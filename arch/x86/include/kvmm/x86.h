@@ -22,6 +22,16 @@ long kvmm_x86_vm_set_tss_addr(struct file *filp, unsigned long arg);
 int kvmm_x86_vm_disable_exits(struct kvmm_vm *vm, u64 flags);
 long kvmm_x86_vm_set_identity_map(struct file *filp, unsigned long arg);
 long kvmm_x86_vm_set_boot_cpu_id(struct file *filp, unsigned long arg);
+/* arch/x86/irqchip/pit.c: the 8254 (vm->arch.pit) and its VM ioctls. */
+void kvmm_pit_stop(struct kvmm_vm *vm);
+void kvmm_pit_free(struct kvmm_vm *vm);
+long kvmm_x86_vm_create_pit(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_create_pit2(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_get_pit(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_set_pit(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_get_pit2(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_set_pit2(struct file *filp, unsigned long arg);
+long kvmm_x86_vm_reinject_control(struct file *filp, unsigned long arg);
 u32 kvmm_x86_memslot_flags(void);
 
 /* arch/x86/caps.c; vm may be NULL (asked on /dev/kvm). */

@@ -26,6 +26,8 @@
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
 
+#include "irqchip/irqchip.h"
+
 /*
  * An exception raised by kvmm (an exit handler, the emulator): pending
  * until the next entry, which delivers it before anything else queued.
@@ -201,8 +203,13 @@ int kvmm_x86_exit_cr8_write(struct kvmm_vcpu *vcpu, int gpr,
 
 	if (val & ~0xfULL)
 		return kvmm_x86_inject_gp(vcpu);
-	a->cr8 = val;
 	a->rip = next_rip;
+	/* An in-kernel LAPIC takes it as its TPR; nothing to tell userspace. */
+	if (a->apic) {
+		kvmm_lapic_set_tpr(vcpu, val);
+		return 1;
+	}
+	a->cr8 = val;
 	if (val >= old)
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_SET_TPR;

@@ -62,6 +62,12 @@ struct kvmm_irqchip {
 	struct kvmm_pic *pic;		/* NULL when split */
 	struct kvmm_ioapic *ioapic;	/* NULL when split */
 	struct kvmm_pit *pit;		/* KVM_CREATE_PIT2, or NULL */
+	/*
+	 * KVM_CAP_X2APIC_API's flags: 32-bit x2APIC IDs in KVM_GET/SET_LAPIC
+	 * (and MSIs), and no 0xff -> x2APIC broadcast for IOAPIC/MSI.
+	 */
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
 };
 
 /*
@@ -98,6 +104,8 @@ int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu);
 /* lapic.c (and lapic_timer.c) */
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
 void kvmm_lapic_free(struct kvmm_vcpu *vcpu);
+/* RESET (@init false) or INIT of the vCPU: the LAPIC's part (SDM 3A 11.4.7). */
+void kvmm_lapic_reset(struct kvmm_vcpu *vcpu, bool init);
 /*
  * Send @msg; @src is the sending LAPIC for an IPI (shorthands, logical
  * "self"), NULL otherwise.  Returns as KVM's kvm_irq_delivery_to_apic():
@@ -113,9 +121,13 @@ bool kvmm_lapic_accepts_pic(struct kvmm_vcpu *vcpu);
 bool kvmm_lapic_has_work(struct kvmm_vcpu *vcpu);
 int kvmm_lapic_get(struct kvmm_vcpu *vcpu, struct kvm_lapic_state *s);
 int kvmm_lapic_set(struct kvmm_vcpu *vcpu, const struct kvm_lapic_state *s);
-/* x2APIC MSRs 0x800-0x8ff; 1 = #GP, as the MSR code's contract. */
+/*
+ * x2APIC MSRs 0x800-0x8ff and IA32_TSC_DEADLINE; 1 = #GP, as the MSR
+ * code's contract.
+ */
 int kvmm_lapic_msr_read(struct kvmm_vcpu *vcpu, u32 msr, u64 *data);
 int kvmm_lapic_msr_write(struct kvmm_vcpu *vcpu, u32 msr, u64 data);
+/* IA32_APIC_BASE, already checked (msr.c); stores vcpu->arch.apic_base. */
 void kvmm_lapic_set_base(struct kvmm_vcpu *vcpu, u64 value);
 void kvmm_lapic_set_tpr(struct kvmm_vcpu *vcpu, u64 cr8);
 u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu);		/* as CR8 */

@@ -166,12 +166,13 @@ int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *in)
 	if (!(sregs.cr8 & ~0xfull))
 		a->cr8 = sregs.cr8;
 	a->efer = sregs.efer;
-	a->apic_base = sregs.apic_base;
 	/* An in-kernel LAPIC follows the base and keeps the TPR behind CR8. */
 	if (a->apic) {
 		kvmm_lapic_set_base(vcpu, sregs.apic_base);
 		if (!(sregs.cr8 & ~0xfull))
 			kvmm_lapic_set_tpr(vcpu, sregs.cr8);
+	} else {
+		a->apic_base = sregs.apic_base;
 	}
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_CRS);

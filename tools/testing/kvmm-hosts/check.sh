@@ -96,7 +96,7 @@ if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
 	# The local APIC's register arithmetic (arch/x86/irqchip/lapic_regs.c).
 	if make -s -C "$top/tools/testing/lapic" >"$top/build/lapic.log" 2>&1; then
 		emu_passed=$((emu_passed + 1))
-		say "lapic unit tests: $(grep -E 'passed' "$top/build/lapic.log" | paste -sd ';' -)"
+		say "$(grep -E 'passed' "$top/build/lapic.log" | paste -sd ';' -)"
 	else
 		emu_failed=$((emu_failed + 1))
 		say "lapic unit tests failed:"

@@ -783,10 +783,10 @@ int kvmm_lapic_get(struct kvmm_vcpu *vcpu, struct kvm_lapic_state *s)
 }
 
 /*
- * Load the registers as they are (userspace restores what it saved), in
- * KVM's order: the SPIV through its setter, the rest copied, then
- * everything derived from them (version, PPR, CR8, timer mode and
- * divider), and the timer restarted with TMCCT's count left.
+ * Load the registers as they are (userspace restores what it saved, and
+ * a guest write's side effects, such as SPIV masking the LVTs, are not
+ * replayed), then everything derived from them (version, PPR, CR8, timer
+ * mode and divider), and restart the timer with TMCCT's count left.
  */
 int kvmm_lapic_set(struct kvmm_vcpu *vcpu, const struct kvm_lapic_state *s)
 {
@@ -806,7 +806,6 @@ int kvmm_lapic_set(struct kvmm_vcpu *vcpu, const struct kvm_lapic_state *s)
 	kvmm_lapic_timer_cancel(apic);
 	memcpy(apic->regs, s->regs, LAPIC_REGS_SIZE);
 	lapic_state_fixup(apic, apic->regs, true);
-	lapic_set_spiv(apic, apic_reg(apic, APIC_SPIV));
 	lapic_update_version(apic);
 	lapic_set_tpr(apic, apic_reg(apic, APIC_TASKPRI));
 	/* The timer as the registers say, with none of a write's effects. */

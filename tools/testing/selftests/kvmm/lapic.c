@@ -21,6 +21,12 @@
  *    DFR/ID writes/reserved ICR bits/EOI reads, SELF IPI, the MMIO page
  *    reading all ones, KVM_GET_LAPIC's ID in bits 31:24, and the APIC
  *    base transitions SDM 3A 11.12.5 forbids (#GP);
+ *  - IPIs between vCPUs, seen in the targets' IRR through KVM_GET_LAPIC
+ *    (the targets never run): physical, broadcast, all-but-self, logical
+ *    flat and cluster, lowest priority (KVM's vector hashing: the
+ *    (vector mod n)-th candidate), nothing for a hardware-disabled or,
+ *    fixed, a software-disabled target, and an x2APIC sender reaching an
+ *    xAPIC-mode vCPU whose id is above 0xff;
  *  - KVM_GET_LAPIC without an in-kernel irqchip: EINVAL.
  * kvmm skips while it refuses KVM_CREATE_IRQCHIP.
  */
@@ -30,6 +36,7 @@
 #include <string.h>
 
 #include "kvmm_env.h"
+#include "msr_access.h"
 #include "processor.h"
 
 #define APIC_GPA		0xfee00000ul
@@ -445,6 +452,30 @@ static void guest_code(void)
 	guest_x2apic();
 }
 
+/* The IPI sender of the multi-vCPU part: the ICRs the host lists. */
+#define MAX_IPIS	8
+static uint64_t ipis[MAX_IPIS];		/* x2APIC ICR layout */
+static uint64_t nr_ipis;
+
+static void guest_sender(void)
+{
+	uint64_t i;
+
+	for (;;) {
+		bool x2 = rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC;
+
+		for (i = 0; i < nr_ipis; i++) {
+			if (x2) {
+				wrmsr(0x830, ipis[i]);
+			} else {
+				apic_write(APIC_ICR2, (ipis[i] >> 32) << 24);
+				apic_write(APIC_ICR, (uint32_t)ipis[i]);
+			}
+		}
+		GUEST_SYNC(20);
+	}
+}
+
 /* ---- host ---- */
 
 static uint32_t reg(const struct kvm_lapic_state *s, uint32_t off)
@@ -478,6 +509,180 @@ static void test_no_irqchip(void)
 	kvm_vm_free(vm);
 }
 
+static const uint32_t ids[] = { 0, 1, 2, 3, 300 };
+#define NR_IDS	(sizeof(ids) / sizeof(ids[0]))
+
+struct lapic_cfg {
+	uint32_t spiv, dfr, ldr;
+};
+
+static void lapic_config(struct kvm_vcpu *vcpu, const struct lapic_cfg *c)
+{
+	struct kvm_lapic_state s;
+
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &s);
+	set_reg(&s, APIC_SPIV, c->spiv);
+	set_reg(&s, APIC_DFR, c->dfr);
+	set_reg(&s, APIC_LDR, c->ldr);
+	vcpu_ioctl(vcpu, KVM_SET_LAPIC, &s);
+}
+
+/*
+ * Send @n IPIs from vCPU 0; return, per vCPU of ids[], which of the
+ * vectors 0x40-0x5f reached its IRR (then cleared).
+ */
+static void send_and_collect(struct kvm_vcpu **v, const uint64_t *list,
+			     unsigned int n, uint32_t *got)
+{
+	struct kvm_lapic_state s;
+	unsigned int i;
+
+	memset(ipis, 0, sizeof(ipis));
+	memcpy(ipis, list, n * sizeof(*list));
+	nr_ipis = n;
+	sync_global_to_guest(v[0]->vm, ipis);
+	sync_global_to_guest(v[0]->vm, nr_ipis);
+	vcpu_run_expect_sync(v[0], 20);
+	for (i = 0; i < NR_IDS; i++) {
+		vcpu_ioctl(v[i], KVM_GET_LAPIC, &s);
+		got[i] = reg(&s, APIC_IRR + 0x20);
+		set_reg(&s, APIC_IRR + 0x20, 0);
+		vcpu_ioctl(v[i], KVM_SET_LAPIC, &s);
+	}
+}
+
+/* One ICR in x2APIC layout: destination in the high half. */
+#define IPI(dest, lo)	(((uint64_t)(dest) << 32) | (lo))
+#define B(vec)		(1u << ((vec) - 0x40))
+
+static bool check_round(const char *name, struct kvm_vcpu **v,
+			const uint64_t *list, unsigned int n,
+			const uint32_t *want)
+{
+	uint32_t got[NR_IDS];
+	bool ok = true;
+	unsigned int i;
+
+	send_and_collect(v, list, n, got);
+	for (i = 0; i < NR_IDS; i++) {
+		if (got[i] == want[i])
+			continue;
+		ok = false;
+		pr_info("%s: vCPU %u IRR[95:64] %#x, want %#x", name, ids[i],
+			got[i], want[i]);
+	}
+	return ok;
+}
+
+static void test_ipi_between_vcpus(void)
+{
+	static const struct lapic_cfg flat[NR_IDS] = {
+		{ 0x1ff, 0xffffffff, 0 },
+		{ 0x1ff, 0xffffffff, 0x02u << 24 },
+		{ 0x1ff, 0xffffffff, 0x04u << 24 },
+		{ 0x1ff, 0xffffffff, 0x08u << 24 },
+		{ 0x1ff, 0xffffffff, 0 },
+	};
+	static const struct lapic_cfg cluster[NR_IDS] = {
+		{ 0x1ff, 0x0fffffff, 0 },
+		{ 0x1ff, 0x0fffffff, 0x11u << 24 },
+		{ 0x1ff, 0x0fffffff, 0x12u << 24 },
+		{ 0x1ff, 0x0fffffff, 0x21u << 24 },
+		{ 0x1ff, 0x0fffffff, 0 },
+	};
+	struct kvm_cpuid2 *cpuid = kvm_supported_cpuid_copy();
+	struct kvm_vcpu *v[NR_IDS];
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_vm *vm;
+	unsigned int i;
+	bool ok;
+
+	vm = vm_create(0);
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
+	e = cpuid_find_entry(cpuid, 1, 0);
+	TEST_ASSERT(e, "no CPUID leaf 1");
+	e->ecx |= CPUID_X2APIC;
+	for (i = 0; i < NR_IDS; i++) {
+		v[i] = i ? __vm_vcpu_add(vm, ids[i]) :
+			   vm_vcpu_add(vm, ids[i], guest_sender);
+		vcpu_set_cpuid(v[i], cpuid);
+		lapic_config(v[i], &flat[i]);
+	}
+
+	{
+		static const uint64_t l[] = {
+			IPI(2, 0x40),				/* physical */
+			IPI(0xff, 0x41),			/* broadcast */
+			IPI(0, ICR_ALLBUT | 0x42),
+			IPI(0x0c, ICR_LOGICAL | 0x43),		/* flat */
+			IPI(0x0e, ICR_LOGICAL | ICR_LOWEST | 0x54),
+			IPI(0x0e, ICR_LOGICAL | ICR_LOWEST | 0x55),
+		};
+		/* 0x54 % 3 = 0: vCPU 1; 0x55 % 3 = 1: vCPU 2. */
+		static const uint32_t want[NR_IDS] = {
+			B(0x41),
+			B(0x41) | B(0x42) | B(0x54),
+			B(0x40) | B(0x41) | B(0x42) | B(0x43) | B(0x55),
+			B(0x41) | B(0x42) | B(0x43),
+			B(0x41) | B(0x42),
+		};
+
+		ok = check_round("flat", v, l, 6, want);
+		ksft_test_result(ok, "ipi_physical_broadcast_flat_lowest");
+	}
+
+	for (i = 0; i < NR_IDS; i++)
+		lapic_config(v[i], &cluster[i]);
+	{
+		static const uint64_t l[] = {
+			IPI(0x13, ICR_LOGICAL | 0x44),
+			IPI(0x2f, ICR_LOGICAL | 0x45),
+			IPI(0x14, ICR_LOGICAL | 0x46),
+		};
+		static const uint32_t want[NR_IDS] = {
+			0, B(0x44), B(0x44), B(0x45), 0,
+		};
+
+		ok = check_round("cluster", v, l, 3, want);
+		ksft_test_result(ok, "ipi_logical_cluster");
+	}
+
+	/* vCPU 3 hardware-disabled, vCPU 2 software-disabled. */
+	TEST_ASSERT_EQ(__vcpu_set_msr(v[3], MSR_APIC_BASE, APIC_GPA), 1);
+	lapic_config(v[2], &(struct lapic_cfg){ 0xff, 0xffffffff, 0 });
+	{
+		static const uint64_t l[] = {
+			IPI(3, 0x47),
+			IPI(2, 0x48),
+			IPI(0xff, 0x49),
+		};
+		static const uint32_t want[NR_IDS] = {
+			B(0x49), B(0x49), 0, 0, B(0x49),
+		};
+
+		ok = check_round("disabled", v, l, 3, want);
+		ksft_test_result(ok, "ipi_not_to_disabled_lapics");
+	}
+
+	/* An x2APIC sender names vCPU 300 (xAPIC mode) by its 32-bit id. */
+	TEST_ASSERT_EQ(__vcpu_set_msr(v[0], MSR_APIC_BASE, APIC_GPA |
+				      APIC_BASE_ENABLE | APIC_BASE_X2APIC), 1);
+	{
+		static const uint64_t l[] = {
+			IPI(300, 0x4a),
+			IPI(1, 0x4b),
+		};
+		static const uint32_t want[NR_IDS] = {
+			0, B(0x4b), 0, 0, B(0x4a),
+		};
+
+		ok = check_round("x2apic", v, l, 2, want);
+		ksft_test_result(ok, "ipi_x2apic_to_large_xapic_id");
+	}
+	kvm_vm_free(vm);
+	free(cpuid);
+}
+
 int main(void)
 {
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
@@ -493,7 +698,7 @@ int main(void)
 
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(11);
+	ksft_set_plan(15);
 
 	test_no_irqchip();
 
@@ -581,5 +786,7 @@ int main(void)
 
 	kvm_vm_free(vm);
 	free(cpuid);
+
+	test_ipi_between_vcpus();
 	ksft_finished();
 }

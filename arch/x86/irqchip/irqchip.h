@@ -62,12 +62,6 @@ struct kvmm_irqchip {
 	struct kvmm_pic *pic;		/* NULL when split */
 	struct kvmm_ioapic *ioapic;	/* NULL when split */
 	struct kvmm_pit *pit;		/* KVM_CREATE_PIT2, or NULL */
-	/*
-	 * KVM_CAP_X2APIC_API's flags: 32-bit x2APIC IDs in KVM_GET/SET_LAPIC
-	 * (and MSIs), and no 0xff -> x2APIC broadcast for IOAPIC/MSI.
-	 */
-	bool x2apic_format;
-	bool x2apic_broadcast_quirk_disabled;
 };
 
 /*

@@ -202,8 +202,8 @@ static int lapic_accept(struct kvmm_lapic *apic,
 static u32 lapic_mda(const struct kvmm_lapic *target,
 		     const struct kvmm_lapic *src, u32 dest)
 {
-	struct kvmm_irqchip *chip = lapic_irqchip(target);
-	bool quirk = !chip || !chip->x2apic_broadcast_quirk_disabled;
+	struct kvmm_vm *vm = target->vcpu->vm;
+	bool quirk = !READ_ONCE(vm->arch.x2apic_broadcast_quirk_disabled);
 
 	if (quirk && !src && dest == LAPIC_XAPIC_BROADCAST &&
 	    kvmm_lapic_x2apic_mode(target))
@@ -752,12 +752,11 @@ u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu)
  */
 static int lapic_state_fixup(struct kvmm_lapic *apic, u8 *regs, bool set)
 {
-	struct kvmm_irqchip *chip = lapic_irqchip(apic);
 	u32 id = lapic_reg(regs, APIC_ID);
 
 	if (!kvmm_lapic_x2apic_mode(apic))
 		return 0;
-	if (chip && chip->x2apic_format) {
+	if (READ_ONCE(apic->vcpu->vm->arch.x2apic_format)) {
 		if (id != apic->vcpu->vcpu_id)
 			return -EINVAL;
 	} else {
@@ -791,16 +790,15 @@ int kvmm_lapic_get(struct kvmm_vcpu *vcpu, struct kvm_lapic_state *s)
 int kvmm_lapic_set(struct kvmm_vcpu *vcpu, const struct kvm_lapic_state *s)
 {
 	struct kvmm_lapic *apic = vcpu->arch.apic;
-	struct kvmm_irqchip *chip;
 	u32 tmcct;
 
 	BUILD_BUG_ON(sizeof(s->regs) != LAPIC_REGS_SIZE);
 	if (!apic)
 		return -EINVAL;
 	kvmm_lapic_set_base(vcpu, vcpu->arch.apic_base);
-	chip = lapic_irqchip(apic);
 	/* The one check that can fail comes before any change. */
-	if (kvmm_lapic_x2apic_mode(apic) && chip && chip->x2apic_format &&
+	if (kvmm_lapic_x2apic_mode(apic) &&
+	    READ_ONCE(vcpu->vm->arch.x2apic_format) &&
 	    lapic_reg(s->regs, APIC_ID) != vcpu->vcpu_id)
 		return -EINVAL;
 	kvmm_lapic_timer_cancel(apic);

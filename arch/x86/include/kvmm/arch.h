@@ -55,6 +55,13 @@ struct kvmm_arch_vm {
 	bool hlt_in_guest;
 	/* In-kernel PIC/IOAPIC/PIT (irqchip/irqchip.h); NULL: userspace's. */
 	struct kvmm_irqchip *irqchip;
+	/*
+	 * KVM_CAP_X2APIC_API's flags (VM-wide, with or without an irqchip
+	 * yet): 32-bit x2APIC IDs in KVM_GET/SET_LAPIC and MSIs, and no
+	 * 0xff -> x2APIC broadcast for IOAPIC and MSI messages.
+	 */
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */

@@ -95,7 +95,11 @@ void kvmm_irqchip_pic_kick(struct kvmm_vm *vm);
 int kvmm_irqchip_pending_vector(struct kvmm_vcpu *vcpu);
 int kvmm_irqchip_ack(struct kvmm_vcpu *vcpu);
 
-/* lapic.c (and lapic_timer.c) */
+/*
+ * lapic.c (and lapic_timer.c).  create (after the vCPU's reset, before
+ * it is published) and free take vm->io.lock and wait for vm->srcu
+ * readers: callers may hold vm->lock, not io.lock or an SRCU read side.
+ */
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
 void kvmm_lapic_free(struct kvmm_vcpu *vcpu);
 /* RESET (@init false) or INIT of the vCPU: the LAPIC's part (SDM 3A 11.4.7). */

@@ -535,15 +535,33 @@ static int lapic_mmio_write(struct kvmm_vcpu *vcpu, struct kvmm_io_device *dev,
 	return 0;
 }
 
+static void lapic_release(struct kvmm_lapic *apic)
+{
+	kvmm_free_page(virt_to_page(apic->regs));
+	kvmm_free(apic);
+}
+
+/*
+ * Only a LAPIC that kvmm_lapic_free() could not take off the bus (no
+ * memory for the smaller copy) is still there at VM destruction: free it
+ * now.  Until then it answers nobody (its vCPU no longer points to it).
+ */
+static void lapic_mmio_destructor(struct kvmm_io_device *dev)
+{
+	lapic_release(container_of(dev, struct kvmm_lapic, mmio));
+}
+
 static const struct kvmm_io_device_ops lapic_mmio_ops = {
 	.read = lapic_mmio_read,
 	.write = lapic_mmio_write,
+	.destructor = lapic_mmio_destructor,
 };
 
 /*
  * Put the page where the APIC base says.  Failing (-ENOMEM) leaves the
- * LAPIC reachable through x2APIC only; the guest saw its MSR write
- * succeed, as it would on hardware, so there is nobody to tell.
+ * page where it was, or the LAPIC reachable through x2APIC only; the
+ * guest saw its MSR write succeed, as it would on hardware, so there is
+ * nobody to tell.
  */
 static void lapic_mmio_place(struct kvmm_lapic *apic, u64 base)
 {
@@ -552,8 +570,11 @@ static void lapic_mmio_place(struct kvmm_lapic *apic, u64 base)
 	if (apic->mmio_registered && apic->mmio_base == base)
 		return;
 	mutex_lock(&vm->io.lock);
-	if (apic->mmio_registered)
-		kvmm_io_bus_unregister(vm, KVMM_MMIO_BUS, &apic->mmio);
+	if (apic->mmio_registered &&
+	    kvmm_io_bus_unregister(vm, KVMM_MMIO_BUS, &apic->mmio)) {
+		mutex_unlock(&vm->io.lock);
+		return;
+	}
 	apic->mmio_base = base;
 	apic->mmio_registered =
 		!kvmm_io_bus_register(vm, KVMM_MMIO_BUS, base, LAPIC_MMIO_SIZE,
@@ -656,6 +677,11 @@ int kvmm_lapic_create(struct kvmm_vcpu *vcpu)
 	/* Published before any sender can find the vCPU (lapic.h). */
 	WRITE_ONCE(vcpu->arch.apic, apic);
 	kvmm_lapic_reset(vcpu, false);
+	if (!apic->mmio_registered) {
+		/* The bus had no memory for it: no LAPIC rather than half. */
+		kvmm_lapic_free(vcpu);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -664,17 +690,21 @@ void kvmm_lapic_free(struct kvmm_vcpu *vcpu)
 	struct kvmm_lapic *apic = vcpu->arch.apic;
 	struct kvmm_vm *vm = vcpu->vm;
 
+	bool on_bus = false;
+
 	if (!apic)
 		return;
 	kvmm_lapic_timer_cancel(apic);
+	WRITE_ONCE(vcpu->arch.apic, NULL);
 	if (apic->mmio_registered) {
 		mutex_lock(&vm->io.lock);
-		kvmm_io_bus_unregister(vm, KVMM_MMIO_BUS, &apic->mmio);
+		on_bus = kvmm_io_bus_unregister(vm, KVMM_MMIO_BUS,
+						&apic->mmio) != 0;
 		mutex_unlock(&vm->io.lock);
 	}
-	WRITE_ONCE(vcpu->arch.apic, NULL);
-	kvmm_free_page(virt_to_page(apic->regs));
-	kvmm_free(apic);
+	/* Left on the bus: its destructor frees it with the VM. */
+	if (!on_bus)
+		lapic_release(apic);
 }
 
 /* For events.c: the vector to inject, -1 if none is above PPR. */

@@ -192,14 +192,22 @@ u32 kvmm_lapic_timer_current(struct kvmm_lapic *apic)
 {
 	struct kvmm_lapic_timer *t = &apic->timer;
 	s64 left;
+	u64 rem;
 
 	if (t->mode == APIC_LVT_TIMER_TSCDEADLINE || !t->period ||
 	    !lapic_reg(apic->regs, APIC_TMICT))
 		return 0;
 	left = ktime_to_ns(ktime_sub(READ_ONCE(t->target), ktime_get()));
-	if (left <= 0)
-		return 0;
-	/* A periodic timer between re-arms may be one period behind. */
+	if (left <= 0) {
+		if (t->mode != APIC_LVT_TIMER_PERIODIC)
+			return 0;
+		/*
+		 * The callback that reloads it is late (the host is busy):
+		 * the count is where it would be, not stuck at 0.
+		 */
+		div64_u64_rem(-left, t->period, &rem);
+		left = t->period - rem;
+	}
 	if (left > t->period)
 		left = t->period;
 	return div_u64(left, t->divide);

@@ -99,6 +99,7 @@ static const struct {
 	[KVMM_GF_ARCH_CAPABILITIES]	= { 0x7, 0, 3, 29 },
 	[KVMM_GF_RDTSCP]		= { 0x80000001, 0, 3, 27 },
 	[KVMM_GF_X2APIC]		= { 0x1, 0, 2, 21 },
+	[KVMM_GF_TSC_DEADLINE]		= { 0x1, 0, 2, 24 },
 };
 
 /*

@@ -349,8 +349,13 @@ int kvmm_x86_exit_cr8_write(struct kvmm_vcpu *vcpu, int gpr,
 
 	if (val & ~0xfULL)
 		return kvmm_x86_inject_gp(vcpu);
-	a->cr8 = val;
 	a->rip = next_rip;
+	/* An in-kernel LAPIC takes it as its TPR; nothing to tell userspace. */
+	if (a->apic) {
+		kvmm_lapic_set_tpr(vcpu, val);
+		return 1;
+	}
+	a->cr8 = val;
 	if (val >= old)
 		return 1;
 	vcpu->run->exit_reason = KVM_EXIT_SET_TPR;

@@ -20,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <asm/apicdef.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
@@ -29,6 +30,8 @@
 #include <kvmm/vm.h>
 #include <kvmm/backend.h>
 #include <kvmm/x86.h>
+
+#include "irqchip/irqchip.h"
 
 /* MTRRcap: 8 variable ranges, fixed ranges, write-combining (SDM 3A 12.11.1). */
 #define KVMM_MTRR_CAP		(0x8 | BIT(8) | BIT(10))
@@ -150,6 +153,24 @@ static int kvmm_get_msr_feature(u32 index, u64 *data)
 bool kvmm_x86_tsc_aux_supported(void)
 {
 	return kvmm_uret_msr_slot(MSR_TSC_AUX) >= 0;
+}
+
+/* MSRs an in-kernel LAPIC answers: x2APIC (0x800-0x8ff), TSC deadline. */
+static bool kvmm_lapic_msr(struct kvmm_vcpu *vcpu, u32 index)
+{
+	return vcpu->arch.apic && (index == MSR_IA32_TSC_DEADLINE ||
+				   (index >= APIC_BASE_MSR &&
+				    index <= APIC_BASE_MSR + 0xff));
+}
+
+/* x2APIC -> xAPIC and disabled -> x2APIC go through another state. */
+static bool kvmm_apic_base_transition_ok(u64 old, u64 new)
+{
+	const u64 mode = MSR_IA32_APICBASE_ENABLE | X2APIC_ENABLE;
+
+	if ((old & mode) == mode && (new & mode) == MSR_IA32_APICBASE_ENABLE)
+		return false;
+	return !(!(old & mode) && (new & mode) == mode);
 }
 
 /* Initial values of the MSRs kept here that a reset leaves alone. */
@@ -291,6 +312,8 @@ int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	int slot, r;
 
+	if (kvmm_lapic_msr(vcpu, index))
+		return kvmm_lapic_msr_read(vcpu, index, data);
 	r = kvmm_get_msr_ext(vcpu, index, data, host);
 	if (r == -ENOENT)
 		r = kvmm_x86_pv_get_msr(vcpu, index, data);
@@ -343,6 +366,8 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 	struct kvmm_arch_vcpu *a = &vcpu->arch;
 	int slot, r;
 
+	if (kvmm_lapic_msr(vcpu, index))
+		return kvmm_lapic_msr_write(vcpu, index, data);
 	r = kvmm_set_msr_ext(vcpu, index, data, host);
 	if (r == -ENOENT)
 		r = kvmm_x86_pv_set_msr(vcpu, index, data, host);
@@ -386,7 +411,18 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 		 */
 		if (!kvmm_x86_valid_apic_base(vcpu, data))
 			return 1;
-		a->apic_base = data;
+		if (!a->apic) {
+			a->apic_base = data;
+			return 0;
+		}
+		/*
+		 * The in-kernel LAPIC's mode changes as SDM 3A 11.12.5
+		 * allows the guest: not from x2APIC straight to xAPIC, not
+		 * from disabled straight to x2APIC (KVM's kvm_set_apic_base).
+		 */
+		if (!host && !kvmm_apic_base_transition_ok(a->apic_base, data))
+			return 1;
+		kvmm_lapic_set_base(vcpu, data);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		a->misc_enable = data;

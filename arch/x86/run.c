@@ -273,7 +273,8 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 	/*
 	 * The TPR of userspace's LAPIC (api.rst "cr8"): it writes it here
 	 * before every KVM_RUN, as KVM reads it without an in-kernel LAPIC
-	 * (bits above 3 are refused, as kvm_set_cr8() refuses them).
+	 * (bits above 3 are refused, as kvm_set_cr8() refuses them).  An
+	 * in-kernel LAPIC keeps its own TPR and ignores the field.
 	 */
 	if (!vcpu->arch.apic) {
 		if (READ_ONCE(run->cr8) & ~0xfULL)

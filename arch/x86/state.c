@@ -12,6 +12,8 @@
 #include <kvmm/vm.h>
 #include <kvmm/x86.h>
 
+#include "irqchip/irqchip.h"
+
 static struct kvmm_vcpu *filp_vcpu(struct file *filp)
 {
 	return filp->private_data;
@@ -165,7 +167,14 @@ int kvmm_x86_set_sregs(struct kvmm_vcpu *vcpu, const struct kvm_sregs *in)
 	if (!(sregs.cr8 & ~0xfull))
 		a->cr8 = sregs.cr8;
 	a->efer = sregs.efer;
-	a->apic_base = sregs.apic_base;
+	/* An in-kernel LAPIC follows the base and keeps the TPR behind CR8. */
+	if (a->apic) {
+		kvmm_lapic_set_base(vcpu, sregs.apic_base);
+		if (!(sregs.cr8 & ~0xfull))
+			kvmm_lapic_set_tpr(vcpu, sregs.cr8);
+	} else {
+		a->apic_base = sregs.apic_base;
+	}
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_SEGS);
 	kvmm_x86_mark_dirty(vcpu, KVMM_SG_CRS);
 	/* A bit in interrupt_bitmap queues that external interrupt. */
@@ -256,6 +265,46 @@ static long set_mp_state(struct file *filp, unsigned long arg)
 	return 0;
 }
 
+/*
+ * KVM_GET/SET_LAPIC (api.rst 4.57, 4.58): -EINVAL without an in-kernel
+ * LAPIC, checked before the argument is touched, as in KVM.
+ */
+static long get_lapic(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvm_lapic_state *s;
+	long r;
+
+	if (!vcpu->arch.apic)
+		return -EINVAL;
+	s = kvmm_zalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	r = kvmm_lapic_get(vcpu, s);
+	if (!r && copy_to_user((void __user *)arg, s, sizeof(*s)))
+		r = -EFAULT;
+	kvmm_free(s);
+	return r;
+}
+
+static long set_lapic(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvm_lapic_state *s;
+	long r;
+
+	if (!vcpu->arch.apic)
+		return -EINVAL;
+	s = kvmm_zalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return -ENOMEM;
+	r = -EFAULT;
+	if (!copy_from_user(s, (void __user *)arg, sizeof(*s)))
+		r = kvmm_lapic_set(vcpu, s);
+	kvmm_free(s);
+	return r;
+}
+
 static long get_msrs(struct file *filp, unsigned long arg)
 {
 	return kvmm_x86_vcpu_msrs(filp_vcpu(filp), (void __user *)arg, false);
@@ -335,6 +384,8 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_GET_TSC_KHZ, get_tsc_khz_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_TSC_KHZ, set_tsc_khz_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_KVMCLOCK_CTRL, kvmclock_ctrl_ioctl, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_GET_LAPIC, get_lapic, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_LAPIC, set_lapic, KVMM_LOCK_VCPU),
 };
 
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd)

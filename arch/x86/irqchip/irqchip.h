@@ -121,7 +121,11 @@ long kvmm_set_irqchip_ioctl(struct file *filp, unsigned long arg);
 /* routes.c: an MSI's address and data as a message (SDM 3A 10.11). */
 void kvmm_msi_to_apic_msg(u32 address_lo, u32 data, struct kvmm_apic_msg *m);
 
-/* lapic.c (and lapic_timer.c) */
+/*
+ * lapic.c (and lapic_timer.c).  create (after the vCPU's reset, before
+ * it is published) and free take vm->io.lock and wait for vm->srcu
+ * readers: callers may hold vm->lock, not io.lock or an SRCU read side.
+ */
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu);
 void kvmm_lapic_free(struct kvmm_vcpu *vcpu);
 /* RESET (@init false) or INIT of the vCPU: the LAPIC's part (SDM 3A 11.4.7). */
@@ -141,9 +145,13 @@ bool kvmm_lapic_accepts_pic(struct kvmm_vcpu *vcpu);
 bool kvmm_lapic_has_work(struct kvmm_vcpu *vcpu);
 int kvmm_lapic_get(struct kvmm_vcpu *vcpu, struct kvm_lapic_state *s);
 int kvmm_lapic_set(struct kvmm_vcpu *vcpu, const struct kvm_lapic_state *s);
-/* x2APIC MSRs 0x800-0x8ff; 1 = #GP, as the MSR code's contract. */
+/*
+ * x2APIC MSRs 0x800-0x8ff and IA32_TSC_DEADLINE; 1 = #GP, as the MSR
+ * code's contract.
+ */
 int kvmm_lapic_msr_read(struct kvmm_vcpu *vcpu, u32 msr, u64 *data);
 int kvmm_lapic_msr_write(struct kvmm_vcpu *vcpu, u32 msr, u64 data);
+/* IA32_APIC_BASE, already checked (msr.c); stores vcpu->arch.apic_base. */
 void kvmm_lapic_set_base(struct kvmm_vcpu *vcpu, u64 value);
 void kvmm_lapic_set_tpr(struct kvmm_vcpu *vcpu, u64 cr8);
 u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu);		/* as CR8 */

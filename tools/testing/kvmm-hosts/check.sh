@@ -86,7 +86,7 @@ fi
 # models' (tools/testing/irqchip).  Each directory counts as one test.
 emu_passed=0 emu_failed=0
 if [ "$run" = 0 ] && [ "$bench" = 0 ]; then
-	for unit in emulate:emulator irqchip:irqchip pit:pit; do
+	for unit in emulate:emulator irqchip:irqchip pit:pit lapic:lapic; do
 		dir=${unit%%:*} what=${unit#*:}
 		if make -s -C "$top/tools/testing/$dir" >"$top/build/$dir.log" 2>&1; then
 			emu_passed=$((emu_passed + 1))

@@ -80,6 +80,13 @@ struct kvmm_arch_vm {
 	u32 bsp_vcpu_id;
 	/* KVM_CREATE_PIT2 (irqchip/pit.c), with or without an irqchip. */
 	struct kvmm_pit *pit;
+	/*
+	 * KVM_CAP_X2APIC_API's flags (VM-wide, with or without an irqchip
+	 * yet): 32-bit x2APIC IDs in KVM_GET/SET_LAPIC and MSIs, and no
+	 * 0xff -> x2APIC broadcast for IOAPIC and MSI messages.
+	 */
+	bool x2apic_format;
+	bool x2apic_broadcast_quirk_disabled;
 };
 
 /* Which of vcpu->arch's events an entry delivers (at most one). */

@@ -157,6 +157,7 @@ enum kvmm_guest_feature {
 	KVMM_GF_ARCH_CAPABILITIES,	/* 7.0.EDX[29] */
 	KVMM_GF_RDTSCP,			/* 8000_0001.EDX[27] */
 	KVMM_GF_X2APIC,			/* 1.ECX[21] */
+	KVMM_GF_TSC_DEADLINE,		/* 1.ECX[24] */
 };
 bool kvmm_x86_guest_has(struct kvmm_vcpu *vcpu, enum kvmm_guest_feature f);
 bool kvmm_x86_guest_is_intel(struct kvmm_vcpu *vcpu);

@@ -9,7 +9,7 @@
  * @divide nanoseconds, and a count-down is kept as a period in ns and
  * the absolute time it ends (target); TMCCT is computed from them when
  * read.  The guest's TSC runs at the host's tsc_khz (kvmm offers no TSC
- * scaling), offset per vCPU as the backend's IA32_TSC says.
+ * scaling), offset per vCPU (kvmm_x86_guest_tsc(), arch/x86/tsc.c).
  *
  * Expiry (the hrtimer callback, hard-irq context) raises the LVTT
  * vector through kvmm_lapic_accept_fixed() (atomic IRR/TMR bits,
@@ -236,10 +236,10 @@ void kvmm_lapic_set_tsc_deadline(struct kvmm_lapic *apic, u64 deadline)
 	t->tsc_deadline = deadline;
 	if (!deadline)
 		return;
-	if (kvmm_ops->get_msr(apic->vcpu, MSR_IA32_TSC, &guest_tsc) ||
-	    !tsc_khz)
+	if (!tsc_khz)
 		return;
 	now = ktime_get();
+	guest_tsc = kvmm_x86_guest_tsc(apic->vcpu, rdtsc());
 	if (deadline <= guest_tsc) {
 		lapic_timer_fire(apic);
 		t->tsc_deadline = 0;

@@ -716,7 +716,7 @@ static void test_ipi_between_vcpus(void)
 int main(void)
 {
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
-	struct kvm_cpuid2 *cpuid = kvm_supported_cpuid_copy();
+	struct kvm_cpuid2 *cpuid;
 	struct kvm_cpuid_entry2 *e;
 	struct kvm_lapic_state s;
 	struct kvm_sregs sregs;
@@ -729,6 +729,7 @@ int main(void)
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	ksft_set_plan(16);
+	cpuid = kvm_supported_cpuid_copy();
 
 	test_no_irqchip();
 

@@ -327,6 +327,8 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 			continue;
 		}
 		kvmm_x86_take_irqchip_interrupt(vcpu);
+		/* The vAPIC page (irqchip/vapic.c): TPR, ISR, IRR out ... */
+		kvmm_lapic_sync_to_vapic(vcpu);
 
 		r = kvmm_enter_once(vcpu);
 		if (r == -EAGAIN)
@@ -334,6 +336,8 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 		if (r)
 			break;
 		vcpu->stat.exits++;
+		/* ... and the guest's TPR back in, before the exit's handling. */
+		kvmm_lapic_sync_from_vapic(vcpu);
 		r = kvmm_ops->handle_exit(vcpu);
 		if (r > 0)
 			r = kvmm_x86_check_irq_window(vcpu);

@@ -321,6 +321,16 @@ static void lapic_eoi(struct kvmm_lapic *apic)
 	if (chip && !chip->split &&
 	    !(level && (apic_reg(apic, APIC_SPIV) & APIC_SPIV_DIRECTED_EOI)))
 		kvmm_ioapic_eoi(apic->vcpu->vm, vec, level);
+	/*
+	 * Split irqchip: userspace's IOAPIC hears of the EOI of a vector
+	 * of its level-triggered routes through KVM_EXIT_IOAPIC_EOI,
+	 * whatever TMR and directed EOI say (as KVM's
+	 * kvm_ioapic_send_eoi()); the run loop exits before the next entry.
+	 */
+	if (chip && chip->split && kvmm_irqchip_eoi_exit(apic->vcpu, vec)) {
+		apic->vcpu->arch.pending_ioapic_eoi = vec;
+		kvmm_make_request(apic->vcpu, KVMM_REQ_IOAPIC_EOI_EXIT);
+	}
 	kvmm_make_request(apic->vcpu, KVMM_REQ_EVENT);
 }
 

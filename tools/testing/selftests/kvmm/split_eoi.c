@@ -205,8 +205,17 @@ int main(void)
 	ok = ok && expect_sync(vcpu, 2);
 	ksft_test_result(ok, "level_route_eoi_exits");
 
+	/* The guest is not where the rest expects it after a failure. */
+	if (!ok) {
+		ksft_test_result_skip("edge_route_eoi_no_exit",
+				      "the level route's check failed");
+		ksft_test_result_skip("unreserved_gsi_eoi_no_exit",
+				      "the level route's check failed");
+		goto out;
+	}
+
 	raise_gsi(vm, GSI_EDGE);
-	ok = ok && expect_sync(vcpu, 3);
+	ok = expect_sync(vcpu, 3);
 	ksft_test_result(ok, "edge_route_eoi_no_exit");
 
 	raise_gsi(vm, GSI_HIGH);
@@ -219,6 +228,7 @@ int main(void)
 			REPORT_GUEST_ASSERT(vcpu, uc);
 	}
 	ksft_test_result(ok, "unreserved_gsi_eoi_no_exit");
+out:
 
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -131,12 +131,13 @@ static int kvmm_enter_once(struct kvmm_vcpu *vcpu)
  * Serve the requests other threads made (include/kvmm/request.h), on
  * the vCPU's thread, preemptible, before the next entry or after a
  * wakeup.  Every request bit must be consumed here: the entry backs out
- * while any is set.
+ * while any is set.  Returns 0 when KVM_RUN must return to userspace
+ * (run->exit_reason set), 1 to go on.
  */
-static void kvmm_x86_serve_requests(struct kvmm_vcpu *vcpu)
+static int kvmm_x86_serve_requests(struct kvmm_vcpu *vcpu)
 {
 	if (!kvmm_request_pending(vcpu))
-		return;
+		return 1;
 	/*
 	 * Second-level mappings went away (kvmm_x86_flush_remote_tlbs()):
 	 * the backend flushes this vCPU's tag at its next entry, which is
@@ -156,6 +157,19 @@ static void kvmm_x86_serve_requests(struct kvmm_vcpu *vcpu)
 		kvmm_x86_kvmclock_update(vcpu);
 	/* Only for leaving kvmm_vcpu_block(): nothing to do. */
 	kvmm_check_request(vcpu, KVMM_REQ_UNBLOCK);
+	/*
+	 * Last, so the others are served: the LAPIC's EOI of a vector that
+	 * userspace's IOAPIC routes level-triggered (split irqchip, api.rst
+	 * KVM_EXIT_IOAPIC_EOI).  Asked again here, as KVM does: a routing
+	 * change since the EOI may have taken the vector away.
+	 */
+	if (kvmm_check_request(vcpu, KVMM_REQ_IOAPIC_EOI_EXIT) &&
+	    kvmm_irqchip_eoi_exit(vcpu, vcpu->arch.pending_ioapic_eoi)) {
+		vcpu->run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+		vcpu->run->eoi.vector = vcpu->arch.pending_ioapic_eoi;
+		return 0;
+	}
+	return 1;
 }
 
 /*
@@ -321,12 +335,16 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 		}
 		cond_resched();
 
-		kvmm_x86_serve_requests(vcpu);
+		r = kvmm_x86_serve_requests(vcpu);
+		if (r <= 0)
+			break;
 		if (vcpu->arch.mp_state != KVM_MP_STATE_RUNNABLE) {
 			kvmm_x86_vcpu_halted(vcpu);
 			continue;
 		}
 		kvmm_x86_take_irqchip_interrupt(vcpu);
+		/* The vAPIC page (irqchip/vapic.c): TPR, ISR, IRR out ... */
+		kvmm_lapic_sync_to_vapic(vcpu);
 
 		r = kvmm_enter_once(vcpu);
 		if (r == -EAGAIN)
@@ -334,6 +352,8 @@ long kvmm_arch_vcpu_run(struct kvmm_vcpu *vcpu)
 		if (r)
 			break;
 		vcpu->stat.exits++;
+		/* ... and the guest's TPR back in, before the exit's handling. */
+		kvmm_lapic_sync_from_vapic(vcpu);
 		r = kvmm_ops->handle_exit(vcpu);
 		if (r > 0)
 			r = kvmm_x86_check_irq_window(vcpu);

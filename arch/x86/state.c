@@ -305,6 +305,22 @@ static long set_lapic(struct file *filp, unsigned long arg)
 	return r;
 }
 
+/*
+ * KVM_SET_VAPIC_ADDR (api.rst 4.59): EINVAL without an in-kernel LAPIC,
+ * then EFAULT for the argument, as KVM checks them.
+ */
+static long set_vapic_addr(struct file *filp, unsigned long arg)
+{
+	struct kvmm_vcpu *vcpu = filp_vcpu(filp);
+	struct kvm_vapic_addr va;
+
+	if (!vcpu->arch.apic)
+		return -EINVAL;
+	if (copy_from_user(&va, (void __user *)arg, sizeof(va)))
+		return -EFAULT;
+	return kvmm_lapic_set_vapic_addr(vcpu, va.vapic_addr);
+}
+
 static long get_msrs(struct file *filp, unsigned long arg)
 {
 	return kvmm_x86_vcpu_msrs(filp_vcpu(filp), (void __user *)arg, false);
@@ -386,6 +402,7 @@ static const struct kvmm_ioctl_desc kvmm_x86_vcpu_ioctls[] = {
 	KVMM_IOCTL(KVM_KVMCLOCK_CTRL, kvmclock_ctrl_ioctl, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_GET_LAPIC, get_lapic, KVMM_LOCK_VCPU),
 	KVMM_IOCTL(KVM_SET_LAPIC, set_lapic, KVMM_LOCK_VCPU),
+	KVMM_IOCTL(KVM_SET_VAPIC_ADDR, set_vapic_addr, KVMM_LOCK_VCPU),
 };
 
 const struct kvmm_ioctl_desc *kvmm_x86_vcpu_ioctl_find(unsigned int cmd)

@@ -35,6 +35,7 @@ enum kvmm_request {
 	KVMM_REQ_APIC_INIT,	/* INIT or SIPI arrived (lapic) */
 	KVMM_REQ_CLOCK_UPDATE,	/* rewrite the pvclock page (kvmclock) */
 	KVMM_REQ_UNBLOCK,	/* leave kvmm_vcpu_block(), nothing else */
+	KVMM_REQ_IOAPIC_EOI_EXIT, /* split irqchip: KVM_EXIT_IOAPIC_EOI (lapic) */
 	KVMM_NR_REQUESTS,
 };
 

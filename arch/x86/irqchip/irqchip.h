@@ -156,6 +156,16 @@ void kvmm_lapic_set_base(struct kvmm_vcpu *vcpu, u64 value);
 void kvmm_lapic_set_tpr(struct kvmm_vcpu *vcpu, u64 cr8);
 u64 kvmm_lapic_get_tpr(struct kvmm_vcpu *vcpu);		/* as CR8 */
 
+/*
+ * vapic.c: KVM_SET_VAPIC_ADDR's page (QEMU's kvmvapic ROM).  The vCPU
+ * thread, under vcpu->mutex, preemptible (they access guest memory):
+ * set_vapic_addr needs an in-kernel LAPIC; the syncs do nothing without
+ * one or without an address.
+ */
+int kvmm_lapic_set_vapic_addr(struct kvmm_vcpu *vcpu, u64 gpa);
+void kvmm_lapic_sync_to_vapic(struct kvmm_vcpu *vcpu);	/* before entry */
+void kvmm_lapic_sync_from_vapic(struct kvmm_vcpu *vcpu);	/* after exit */
+
 /* pic.c: the 8259A pair (ports 0x20/0x21, 0xa0/0xa1, ELCR 0x4d0/0x4d1). */
 struct kvmm_pic *kvmm_pic_create(struct kvmm_vm *vm);
 void kvmm_pic_free(struct kvmm_pic *pic);

@@ -78,6 +78,11 @@ static bool lapic_enabled(const struct kvmm_lapic *apic)
 	return kvmm_lapic_hw_enabled(apic) && lapic_sw_enabled(apic);
 }
 
+bool kvmm_lapic_enabled(const struct kvmm_lapic *apic)
+{
+	return lapic_enabled(apic);
+}
+
 static struct kvmm_irqchip *lapic_irqchip(const struct kvmm_lapic *apic)
 {
 	return READ_ONCE(apic->vcpu->vm->arch.irqchip);
@@ -120,6 +125,11 @@ static void lapic_set_tpr(struct kvmm_lapic *apic, u32 tpr)
 	apic_set(apic, APIC_TASKPRI, tpr & 0xff);
 	apic->vcpu->arch.cr8 = (tpr & 0xff) >> 4;
 	lapic_update_ppr(apic);
+}
+
+void kvmm_lapic_write_tpr(struct kvmm_lapic *apic, u32 tpr)
+{
+	lapic_set_tpr(apic, tpr);
 }
 
 int kvmm_lapic_accept_fixed(struct kvmm_lapic *apic, u8 vector, bool level)
@@ -311,6 +321,16 @@ static void lapic_eoi(struct kvmm_lapic *apic)
 	if (chip && !chip->split &&
 	    !(level && (apic_reg(apic, APIC_SPIV) & APIC_SPIV_DIRECTED_EOI)))
 		kvmm_ioapic_eoi(apic->vcpu->vm, vec, level);
+	/*
+	 * Split irqchip: userspace's IOAPIC hears of the EOI of a vector
+	 * of its level-triggered routes through KVM_EXIT_IOAPIC_EOI,
+	 * whatever TMR and directed EOI say (as KVM's
+	 * kvm_ioapic_send_eoi()); the run loop exits before the next entry.
+	 */
+	if (chip && chip->split && kvmm_irqchip_eoi_exit(apic->vcpu, vec)) {
+		apic->vcpu->arch.pending_ioapic_eoi = vec;
+		kvmm_make_request(apic->vcpu, KVMM_REQ_IOAPIC_EOI_EXIT);
+	}
 	kvmm_make_request(apic->vcpu, KVMM_REQ_EVENT);
 }
 
@@ -634,6 +654,12 @@ void kvmm_lapic_reset(struct kvmm_vcpu *vcpu, bool init)
 	kvmm_lapic_timer_start(apic, 0);
 	apic->timer.tsc_deadline = 0;
 	apic_set(apic, APIC_PROCPRI, 0);
+	/*
+	 * As KVM's kvm_lapic_reset(): the vapic page stops being synced
+	 * (RESET and INIT alike) but its address is kept, until the next
+	 * KVM_SET_VAPIC_ADDR.
+	 */
+	apic->vapic_on = false;
 }
 
 int kvmm_lapic_create(struct kvmm_vcpu *vcpu)

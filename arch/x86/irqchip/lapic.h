@@ -43,6 +43,14 @@ struct kvmm_lapic {
 	u64 mmio_base;			/* where mmio is registered */
 	bool mmio_registered;
 	struct kvmm_lapic_timer timer;
+	/*
+	 * KVM_SET_VAPIC_ADDR (vapic.c): the guest-physical address of the
+	 * page QEMU's kvmvapic ROM shares with kvmm, 0 when off; vapic_on
+	 * says whether it is synced (KVM's KVM_APIC_CHECK_VAPIC, which a
+	 * reset clears while the address stays).  vCPU thread only.
+	 */
+	u64 vapic_addr;
+	bool vapic_on;
 };
 
 /* lapic.c */
@@ -50,6 +58,10 @@ struct kvmm_lapic {
 int kvmm_lapic_accept_fixed(struct kvmm_lapic *apic, u8 vector, bool level);
 bool kvmm_lapic_hw_enabled(const struct kvmm_lapic *apic);
 bool kvmm_lapic_x2apic_mode(const struct kvmm_lapic *apic);
+/* Hardware- and software-enabled (SPIV bit 8). */
+bool kvmm_lapic_enabled(const struct kvmm_lapic *apic);
+/* Write the 8-bit TPR (and CR8, PPR) as a guest write would. */
+void kvmm_lapic_write_tpr(struct kvmm_lapic *apic, u32 tpr);
 
 /* lapic_timer.c; all but the callback from the vCPU thread. */
 void kvmm_lapic_timer_init(struct kvmm_lapic *apic);

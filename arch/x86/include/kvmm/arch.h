@@ -220,6 +220,12 @@ struct kvmm_arch_vcpu {
 	 * KVM_INTERRUPT, -1 if none (the LAPIC takes it when LINT0 allows).
 	 */
 	int pending_extint;
+	/*
+	 * Split irqchip: the vector of an EOI that goes out to userspace's
+	 * IOAPIC as KVM_EXIT_IOAPIC_EOI, with KVMM_REQ_IOAPIC_EOI_EXIT
+	 * (the LAPIC's EOI, on the vCPU's thread).
+	 */
+	u8 pending_ioapic_eoi;
 	/* An irqchip interrupt waits for the guest to open its window. */
 	bool irqchip_window;
 	u8 entry_event;		/* enum kvmm_event: programmed for this entry */

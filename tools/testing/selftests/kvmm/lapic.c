@@ -728,16 +728,26 @@ int main(void)
 
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(16);
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP));
+	ksft_set_plan(17);
 	cpuid = kvm_supported_cpuid_copy();
 
 	test_no_irqchip();
 
+	/*
+	 * What a VMM reads before it offers the guest x2APIC and
+	 * TSC-deadline (QEMU's kvm_arch_get_supported_cpuid()): KVM offers
+	 * x2APIC in KVM_GET_SUPPORTED_CPUID whatever the host has, and
+	 * TSC-deadline through KVM_CAP_TSC_DEADLINE_TIMER.
+	 */
+	e = cpuid_find_entry(cpuid, 1, 0);
+	TEST_ASSERT(e, "no CPUID leaf 1");
+	ksft_test_result((e->ecx & CPUID_X2APIC) &&
+			 kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER) == 1,
+			 "x2apic_and_tsc_deadline_offered");
+
 	vm = vm_create(0);
 	r = __vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
-	if (r && test_mode() == TEST_MODE_KVMM)
-		ksft_exit_skip("KVM_CREATE_IRQCHIP: %s (kvmm offers no in-kernel irqchip yet)\n",
-			       errno_name(errno));
 	TEST_ASSERT(!r, "KVM_CREATE_IRQCHIP: %s", errno_name(errno));
 	vcpu = vm_vcpu_add(vm, VCPU_ID, guest_code);
 	vm_install_exception_handler(vm, GP_VECTOR, guest_gp_handler);

@@ -148,6 +148,7 @@ static const struct {
 	KVMM_VCPU_STAT(tlb_flush_vcpu),
 	KVMM_VCPU_STAT(tlb_flushes),
 	KVMM_VCPU_STAT(entry_state_invalid),
+	KVMM_VCPU_STAT(entry_refused_by_cpu),
 };
 static_assert(ARRAY_SIZE(kvmm_vcpu_stats) * sizeof(u64) ==
 	      sizeof(struct kvmm_vcpu_stat));

@@ -37,13 +37,6 @@ void kvmm_debugfs_exit(void);
 void kvmm_debugfs_vm_init(struct kvmm_vm *vm, int fd);
 void kvmm_debugfs_vm_exit(struct kvmm_vm *vm);
 void kvmm_debugfs_vcpu_init(struct kvmm_vcpu *vcpu);
-/*
- * Module-wide white-box counters in debugfs (kvmm/irqfd_injections,
- * kvmm/ioeventfd_signals): they outlive the VM, so a test reads them
- * around a whole QEMU run to see the eventfd paths did the work.
- */
-extern atomic_t kvmm_irqfd_injections;
-extern atomic_t kvmm_ioeventfd_signals;
 
 /* virt/dev.c: the /dev/kvm misc device and its system ioctls. */
 int kvmm_dev_init(void);

@@ -51,6 +51,7 @@ scenario_table() {
 	qemu_irqchip_split|2|150|-machine q35,kernel_irqchip=split -cpu qemu64 -smp 2 -nodefaults|
 	qemu_irqchip_cpu_host|2|150|-machine q35 -cpu host -smp 2 -nodefaults|
 	qemu_irqchip_cpu_max|2|150|-machine q35 -cpu max -smp 2 -nodefaults|
+	kvmtool_boot|2|150|-c 2 -m 256|kvmm_reboot=1
 	qemu_irqchip_virtio|2|150|-machine q35 -cpu qemu64 -smp 2 -nodefaults -drive file=/kvmm/nested/disk.tar,if=virtio,format=raw,readonly=on -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0|kvmm_disk=1 kvmm_net=1 kvmm_eventfd=1
 	EOF
 }
@@ -161,12 +162,22 @@ attempt() {
 	mkfifo /tmp/mon.in /tmp/mon.out
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	# shellcheck disable=SC2086
-	$pre $QEMU -accel kvm -m 256 \
-		$opts -serial stdio -display none -no-reboot \
-		-monitor pipe:/tmp/mon \
-		-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
-		-append "console=ttyS0 quiet panic=-1 $append" \
-		</dev/null >"$b.out" 2>"$b.err" &
+	case "$name" in
+	kvmtool_*)
+		# kvmtool adds "noapic noacpi pci=conf1 reboot=k
+		# console=ttyS0" itself, and keeps sockets in $HOME/.lkvm.
+		HOME=/tmp $pre $N/lkvm run -k $N/vmlinuz -i $N/guest.cpio.gz \
+			$opts --console serial -n mode=none \
+			-p "quiet panic=-1 $append" \
+			</dev/null >"$b.out" 2>"$b.err" & ;;
+	*)
+		$pre $QEMU -accel kvm -m 256 \
+			$opts -serial stdio -display none -no-reboot \
+			-monitor pipe:/tmp/mon \
+			-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
+			-append "console=ttyS0 quiet panic=-1 $append" \
+			</dev/null >"$b.out" 2>"$b.err" & ;;
+	esac
 	qpid=$!
 	end=$(awk "BEGIN { print $t0 + ${KVMM_SCENARIO_TIMEOUT:-$tmo} }")
 	while alive $qpid &&
@@ -315,7 +326,16 @@ run_scenarios() {
 			echo "ok $i scenarios: kvmm: $name # SKIP not run by default on kvmm: the host froze in 2 of 5 runs since the #14 merge, cause open (Documentation/testing.rst)"
 			continue
 		fi
-		echo "# scenarios: kvmm: $name: qemu-system-x86_64 -accel kvm -m 256 $opts"
+		case "$name" in
+		kvmtool_*)
+			if [ ! -x $N/lkvm ]; then
+				echo "ok $i scenarios: kvmm: $name # SKIP no kvmtool: its pinned source (../shared/third-party) was not found at build time"
+				continue
+			fi
+			echo "# scenarios: kvmm: $name: lkvm run $opts --console serial -n mode=none ($(cat $N/lkvm.source))" ;;
+		*)
+			echo "# scenarios: kvmm: $name: qemu-system-x86_64 -accel kvm -m 256 $opts" ;;
+		esac
 		retried=""
 		attempt "$name" "$cpus" "$tmo" "$opts" "$append" "$b"
 		rc=$?

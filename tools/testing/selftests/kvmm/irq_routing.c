@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 
+#include "check.h"
 #include "processor.h"
 
 #define MSI_ADDR(dest)	(0xfee00000u | ((dest) << 12))
@@ -140,16 +141,6 @@ static int irqchip_state(struct kvm_vm *vm, bool set, uint32_t chip_id)
 	return ret_errno(__vm_ioctl(vm, set ? KVM_SET_IRQCHIP :
 						KVM_GET_IRQCHIP, &c));
 }
-
-/* Report which check of a chain failed: ok &= CHECK(expr). */
-#define CHECK(expr)							\
-({									\
-	bool __ok = (expr);						\
-									\
-	if (!__ok)							\
-		pr_info("%s:%d: failed: %s", __func__, __LINE__, #expr);\
-	__ok;								\
-})
 
 /* Without any irqchip: every one of these refuses, as 6.1. */
 static void test_no_irqchip(void)
@@ -671,7 +662,7 @@ static void test_resample(void)
 	bool ok = true;
 	int r;
 
-	r = ret_errno(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL));
+	r = ret_errno(__vm_create_irqchip(vm));
 	if (r && test_mode() == TEST_MODE_KVMM) {
 		ksft_test_result_skip("irqfd_resample_level",
 				      "kvmm: KVM_CREATE_IRQCHIP refused (%s)",
@@ -718,7 +709,7 @@ static void test_full(void)
 	bool ok;
 	int r;
 
-	r = ret_errno(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL));
+	r = ret_errno(__vm_create_irqchip(vm));
 	if (r && test_mode() == TEST_MODE_KVMM) {
 		char why[128];
 

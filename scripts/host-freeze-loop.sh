@@ -14,7 +14,8 @@
 # timeout is shorter, so a live host always prints before that), the
 # registers of every CPU are read five times, 5 s apart, into
 # build/freeze/<run>/regs.<i>, with the console and the kvmm .text
-# address the host printed; then the host is killed.  RIPs resolve with
+# address the host printed; then the host is killed.  Every run's
+# console is kept as build/freeze/console.<run>.txt.  RIPs resolve with
 # /boot/System.map-<version> (nokaslr) and, for kvmm, `addr2line -e
 # kvmm.ko` after subtracting the .text address.
 # Documentation/testing.rst ("When a test host freezes").
@@ -88,6 +89,7 @@ for n in $(seq 1 "$runs"); do
 		break
 	done
 	wait $pid
+	tr -d '\r' < "$out/console.log" > "$save/console.$n.txt" 2>/dev/null
 	echo "run $n: $(tail -n 1 "$save/run.$n.log")"
 done
 echo "$froze of $runs runs froze"

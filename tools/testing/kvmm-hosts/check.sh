@@ -26,10 +26,10 @@
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
 # KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE/_RUN
-# (fuzz_ioctls), KVMM_HOST_MONITOR=1 (QEMU hosts: boot with nokaslr and
-# a monitor socket build/hosts/<c>-<mode>/monitor.sock, so the RIPs of a
-# frozen host's CPUs map to System.map and to the kvmm .text address the
-# host prints; scripts/host-freeze-loop.sh uses it).
+# (fuzz_ioctls), KVMM_HOST_MONITOR=1 (QEMU hosts: a monitor socket
+# build/hosts/<c>-<mode>/monitor.sock, to read a frozen host's RIPs
+# against the kernel and module text addresses the host prints;
+# scripts/host-freeze-loop.sh uses it).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -185,7 +185,6 @@ boot_host() {
 		[ "$nest" = 1 ] && serial2=(--serial2 "$out/serial2.txt")
 		if [ -n "${KVMM_HOST_MONITOR:-}" ]; then
 			dbg=(--monitor "$out/monitor.sock")
-			append="quiet nokaslr"
 		fi
 		"$here/qemu-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
 			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \

@@ -115,7 +115,7 @@ scenario_names() {
 	if [ -n "${KVMM_SCENARIOS:-}" ]; then
 		echo "$KVMM_SCENARIOS"
 	else
-		sed -n '/^scenario_table()/,/^}/s/^\t\(qemu_[a-z0-9_]*\)|.*/\1/p' \
+		sed -n '/^scenario_table()/,/^}/s/^\t\([a-z][a-z0-9_]*\)|.*/\1/p' \
 			"$here/scenarios.sh"
 	fi
 }

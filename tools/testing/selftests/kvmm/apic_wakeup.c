@@ -24,30 +24,14 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "apic.h"
 #include "processor.h"
 #include "vcpu_runner.h"
-
-#define APIC_BASE_GPA	0xfee00000ULL
-#define APIC_EOI	0xb0
-#define APIC_SPIV	0xf0
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
 
 #define IPI_VECTOR	0x40
 #define SIPI_VECTOR	0x9a		/* trampoline at 0x9a000 */
 #define AP_PORT		0x510		/* the trampoline's OUT */
 #define AP_MAGIC	0x1234
-
-static void apic_write(uint32_t reg, uint32_t val)
-{
-	*(volatile uint32_t *)(APIC_BASE_GPA + reg) = val;
-}
-
-static void apic_send(uint32_t dest_id, uint32_t icr)
-{
-	apic_write(APIC_ICR2, dest_id << 24);
-	apic_write(APIC_ICR, icr);
-}
 
 /* ---- guests ---- */
 

@@ -14,46 +14,14 @@
  * the local APIC (KVM_GET_LAPIC) skip with the reason until those land.
  */
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 
 #include "check.h"
+#include "irq_util.h"
 #include "processor.h"
 
-#define MSI_ADDR(dest)	(0xfee00000u | ((dest) << 12))
 #define APIC_SVR	0xf0
 #define APIC_IRR	0x200
-
-static int new_eventfd(void)
-{
-	int fd = eventfd(0, EFD_NONBLOCK);
-
-	TEST_ASSERT(fd >= 0, "eventfd: %s", strerror(errno));
-	return fd;
-}
-
-static int ret_errno(int r)
-{
-	return r < 0 ? -errno : r;
-}
-
-/* KVM_SET_GSI_ROUTING with @nr entries and header @flags; 0 or -errno. */
-static int set_routing(struct kvm_vm *vm, const struct kvm_irq_routing_entry *e,
-		       uint32_t nr, uint32_t flags)
-{
-	struct kvm_irq_routing *rt;
-	int r;
-
-	rt = calloc(1, sizeof(*rt) + nr * sizeof(*e));
-	TEST_ASSERT(rt, "calloc");
-	rt->nr = nr;
-	rt->flags = flags;
-	if (nr)
-		memcpy(rt->entries, e, nr * sizeof(*e));
-	r = ret_errno(__vm_ioctl(vm, KVM_SET_GSI_ROUTING, rt));
-	free(rt);
-	return r;
-}
 
 static struct kvm_irq_routing_entry chip_route(uint32_t gsi, uint32_t chip,
 					       uint32_t pin)
@@ -62,21 +30,6 @@ static struct kvm_irq_routing_entry chip_route(uint32_t gsi, uint32_t chip,
 		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 		.u.irqchip = { .irqchip = chip, .pin = pin },
 	};
-}
-
-static struct kvm_irq_routing_entry msi_route(uint32_t gsi, uint32_t dest,
-					      uint8_t vector)
-{
-	return (struct kvm_irq_routing_entry) {
-		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = MSI_ADDR(dest), .data = vector },
-	};
-}
-
-/* A one-entry table; 0 or -errno. */
-static int route1(struct kvm_vm *vm, struct kvm_irq_routing_entry e)
-{
-	return set_routing(vm, &e, 1, 0);
 }
 
 static int route2(struct kvm_vm *vm, struct kvm_irq_routing_entry a,
@@ -110,16 +63,6 @@ static int signal_msi(struct kvm_vm *vm, uint32_t dest, uint8_t vector,
 	};
 
 	return ret_errno(__vm_ioctl(vm, KVM_SIGNAL_MSI, &m));
-}
-
-static int irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, uint32_t flags,
-		 int resamplefd)
-{
-	struct kvm_irqfd a = {
-		.fd = fd, .gsi = gsi, .flags = flags, .resamplefd = resamplefd,
-	};
-
-	return ret_errno(__vm_ioctl(vm, KVM_IRQFD, &a));
 }
 
 static int enable_split(struct kvm_vm *vm, uint64_t pins, uint32_t flags)

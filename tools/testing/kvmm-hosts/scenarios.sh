@@ -341,6 +341,15 @@ run_scenarios() {
 			echo "ok $i scenarios: kvmm: $name # SKIP not run by default on kvmm: the host froze in 2 of 5 runs since the #14 merge, cause open (Documentation/testing.rst)"
 			continue
 		fi
+		# Twice in about twenty runs on kvmm the emulated host went
+		# wrong during this one: a VMRUN the CPU refused, and once a
+		# host panic (Documentation/testing.rst, "Open problems on
+		# kvmm").  Run only when named until that is understood.
+		if [ "$name" = qemu_irqchip_split ] && [ -z "$KVMM_SCENARIOS" ] &&
+		   [ "$KVMM_MODE" != ref ]; then
+			echo "ok $i scenarios: kvmm: $name # SKIP not run by default on kvmm: a VMRUN refused by the emulated CPU and a host panic in about 20 runs, cause open (Documentation/testing.rst)"
+			continue
+		fi
 		case "$name" in
 		kvmtool_*)
 			if [ ! -x $N/lkvm ]; then

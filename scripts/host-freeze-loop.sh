@@ -1,22 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run one QEMU scenario again and again in the svm test host and, when
-# the host stops making progress, ask the emulator where its CPUs are.
+# Run QEMU scenarios again and again in the svm test host and, when the
+# host stops making progress, ask the emulator where its CPUs are.
 #
 #   scripts/host-freeze-loop.sh [--ref] "SCENARIO..." RUNS [STALL_SECONDS]
 #
 # Each run is `check.sh svm` with KVMM_SCENARIOS="SCENARIO...",
 # KVMM_TESTS=none unless KVMM_TESTS is set in the environment (set and
 # empty: all selftests first, as in make check), and KVMM_HOST_MONITOR=1
-# (nokaslr, a monitor socket).  When the host's
-# console has not grown for STALL_SECONDS (default 300; a scenario's own
-# timeout is shorter, so a live host always prints before that), the
-# registers of every CPU are read five times, 5 s apart, into
-# build/freeze/<run>/regs.<i>, with the console and the kvmm .text
-# address the host printed; then the host is killed.  RIPs resolve with
-# /boot/System.map-<version> (nokaslr) and, for kvmm, `addr2line -e
-# kvmm.ko` after subtracting the .text address.
+# (a monitor socket).  When the host's console has not grown for
+# STALL_SECONDS (default 300; a scenario's own timeout is shorter, so a
+# live host always prints before that), the registers of every CPU are
+# read five times, 5 s apart, into build/freeze/<run>/regs.<i>, with the
+# console, which has the kernel's and kvmm's .text addresses; then the
+# host is killed.  Every run's console is kept as
+# build/freeze/console.<run>.txt.  RIPs resolve with
+# /boot/System.map-<version> moved to the printed _text, and, for kvmm,
+# `addr2line -e kvmm.ko` after subtracting its .text address.
 # Documentation/testing.rst ("When a test host freezes").
 
 set -u
@@ -88,6 +89,7 @@ for n in $(seq 1 "$runs"); do
 		break
 	done
 	wait $pid
+	tr -d '\r' < "$out/console.log" > "$save/console.$n.txt" 2>/dev/null
 	echo "run $n: $(tail -n 1 "$save/run.$n.log")"
 done
 echo "$froze of $runs runs froze"

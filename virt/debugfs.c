@@ -29,6 +29,8 @@
 #include <kvmm/x86.h>
 
 static struct dentry *kvmm_debugfs_dir;
+atomic_t kvmm_irqfd_injections = ATOMIC_INIT(0);
+atomic_t kvmm_ioeventfd_signals = ATOMIC_INIT(0);
 /* Makes the lookup and creation of a VM's directory one step. */
 static DEFINE_MUTEX(kvmm_debugfs_vm_lock);
 
@@ -47,6 +49,10 @@ int kvmm_debugfs_init(void)
 	kvmm_debugfs_dir = debugfs_create_dir("kvmm", NULL);
 	debugfs_create_file("allocations", 0444, kvmm_debugfs_dir, NULL,
 			    &kvmm_allocations_fops);
+	debugfs_create_atomic_t("irqfd_injections", 0444, kvmm_debugfs_dir,
+				&kvmm_irqfd_injections);
+	debugfs_create_atomic_t("ioeventfd_signals", 0444, kvmm_debugfs_dir,
+				&kvmm_ioeventfd_signals);
 	return 0;
 }
 
@@ -142,6 +148,7 @@ static const struct {
 	KVMM_VCPU_STAT(tlb_flush_vcpu),
 	KVMM_VCPU_STAT(tlb_flushes),
 	KVMM_VCPU_STAT(entry_state_invalid),
+	KVMM_VCPU_STAT(entry_refused_by_cpu),
 };
 static_assert(ARRAY_SIZE(kvmm_vcpu_stats) * sizeof(u64) ==
 	      sizeof(struct kvmm_vcpu_stat));

@@ -73,6 +73,7 @@ static int ioeventfd_write(struct kvmm_vcpu *vcpu, struct kvmm_io_device *dev,
 
 	if (!ioeventfd_hit(p, addr, len, val))
 		return -EOPNOTSUPP;
+	atomic_inc(&kvmm_ioeventfd_signals);
 	eventfd_signal(p->ctx, 1);
 	return 0;
 }

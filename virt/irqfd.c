@@ -220,6 +220,7 @@ static int irqfd_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		u64 cnt;
 
 		eventfd_ctx_do_read(irqfd->eventfd, &cnt);
+		atomic_inc(&kvmm_irqfd_injections);
 		idx = srcu_read_lock(&vm->irq.srcu);
 		do {
 			seq = read_seqcount_begin(&irqfd->route_sc);

@@ -64,6 +64,24 @@ static const long kvmm_guest_caps[] = {
 	[KVM_CAP_ADJUST_CLOCK]			= KVM_CLOCK_TSC_STABLE |
 						  KVM_CLOCK_REALTIME |
 						  KVM_CLOCK_HOST_TSC,
+	[KVM_CAP_GET_TSC_KHZ]			= 1,
+	[KVM_CAP_KVMCLOCK_CTRL]			= 1,
+	/*
+	 * The in-kernel irqchip (arch/x86/irqchip/, Documentation/
+	 * irqchip.rst): all or nothing, since QEMU switches to it as soon
+	 * as KVM_CAP_IRQCHIP is there and aborts if any part then fails.
+	 */
+	[KVM_CAP_IRQCHIP]			= 1,
+	[KVM_CAP_SPLIT_IRQCHIP]			= 1,
+	[KVM_CAP_IRQFD]				= 1,
+	[KVM_CAP_IRQFD_RESAMPLE]		= 1,
+	[KVM_CAP_SIGNAL_MSI]			= 1,
+	[KVM_CAP_PIT]				= 1,
+	[KVM_CAP_PIT2]				= 1,
+	[KVM_CAP_PIT_STATE2]			= 1,
+	[KVM_CAP_REINJECT_CONTROL]		= 1,
+	[KVM_CAP_SET_BOOT_CPU_ID]		= 1,
+	[KVM_CAP_TSC_DEADLINE_TIMER]		= 1,
 };
 
 long kvmm_check_extension(struct kvmm_vm *vm, long cap)

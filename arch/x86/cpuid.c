@@ -274,7 +274,13 @@ long kvmm_x86_get_supported_cpuid(void __user *arg)
 		} else if (m->leaf == 0x80000000) {
 			e[n].eax = max_ext;
 		} else if (m->leaf == 1) {
-			e[n].ecx |= KVMM_CPUID_HYPERVISOR;
+			/*
+			 * x2APIC is the in-kernel LAPIC's (irqchip/lapic.c),
+			 * whatever the host has, as KVM offers it; QEMU drops
+			 * it with its own APIC.  TSC-deadline is announced by
+			 * KVM_CAP_TSC_DEADLINE_TIMER instead, as by KVM.
+			 */
+			e[n].ecx |= KVMM_CPUID_HYPERVISOR | B(21);
 			if (!kvmm_supported_xcr0)
 				e[n].ecx &= ~B(26);		/* XSAVE */
 			if (!(kvmm_supported_xcr0 & XFEATURE_MASK_YMM))

@@ -47,6 +47,7 @@ static const u32 kvmm_msrs[] = {
 	MSR_IA32_MISC_ENABLE, MSR_MTRRcap, MSR_MTRRdefType,
 	MSR_IA32_UCODE_REV, MSR_IA32_MCG_STATUS, MSR_IA32_MCG_CTL,
 	MSR_IA32_ARCH_CAPABILITIES, MSR_IA32_PERF_CAPABILITIES,
+	MSR_IA32_TSC_DEADLINE,	/* 0 and ignored without an in-kernel LAPIC */
 	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW, MSR_KVM_POLL_CONTROL,
 	MSR_TSC_AUX,		/* only where kvmm_x86_tsc_aux_supported() */
@@ -314,6 +315,15 @@ int kvmm_x86_get_msr(struct kvmm_vcpu *vcpu, u32 index, u64 *data,
 
 	if (kvmm_lapic_msr(vcpu, index))
 		return kvmm_lapic_msr_read(vcpu, index, data);
+	/*
+	 * Without an in-kernel LAPIC the deadline is userspace's business:
+	 * it reads 0 and writes are dropped, as KVM does, so a VMM restores
+	 * the listed MSR with any irqchip.
+	 */
+	if (index == MSR_IA32_TSC_DEADLINE) {
+		*data = 0;
+		return 0;
+	}
 	r = kvmm_get_msr_ext(vcpu, index, data, host);
 	if (r == -ENOENT)
 		r = kvmm_x86_pv_get_msr(vcpu, index, data);
@@ -368,6 +378,8 @@ int kvmm_x86_set_msr(struct kvmm_vcpu *vcpu, u32 index, u64 data,
 
 	if (kvmm_lapic_msr(vcpu, index))
 		return kvmm_lapic_msr_write(vcpu, index, data);
+	if (index == MSR_IA32_TSC_DEADLINE)
+		return 0;	/* no in-kernel LAPIC: kvmm_x86_get_msr() */
 	r = kvmm_set_msr_ext(vcpu, index, data, host);
 	if (r == -ENOENT)
 		r = kvmm_x86_pv_set_msr(vcpu, index, data, host);

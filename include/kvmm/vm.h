@@ -174,6 +174,8 @@ struct kvmm_vcpu {
 		u64 tlb_flushes;	/* backend: entries that flushed */
 		/* Entries refused before the CPU saw them (state_check.c). */
 		u64 entry_state_invalid;
+		/* Entries the CPU refused after kvmm's checks passed. */
+		u64 entry_refused_by_cpu;
 	} stat;
 
 	struct kvmm_arch_vcpu arch;
@@ -184,6 +186,14 @@ long kvmm_dev_create_vm(unsigned long type);
 void kvmm_vm_get(struct kvmm_vm *vm);
 void kvmm_vm_put(struct kvmm_vm *vm);
 void kvmm_vm_dead(struct kvmm_vm *vm);
+
+/*
+ * Module-wide white-box counters in debugfs (kvmm/irqfd_injections,
+ * kvmm/ioeventfd_signals): they outlive the VM, so a test reads them
+ * around a whole QEMU run to see the eventfd paths did the work.
+ */
+extern atomic_t kvmm_irqfd_injections;
+extern atomic_t kvmm_ioeventfd_signals;
 
 static inline bool kvmm_vm_is_dead(const struct kvmm_vm *vm)
 {

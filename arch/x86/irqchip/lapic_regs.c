@@ -13,7 +13,7 @@ int lapic_highest_vector(const void *regs, u32 base)
 		u32 v = lapic_reg(regs, base + i * 0x10);
 
 		if (v)
-			return i * 32 + lapic_fls(v) - 1;
+			return i * 32 + fls(v) - 1;
 	}
 	return -1;
 }

@@ -5,7 +5,7 @@
  * matching, ICR decoding, the timer divider, which registers exist and
  * which bits of them are writable.  lapic.c applies it to a live LAPIC;
  * the same source builds in userspace for the unit test in
- * tools/testing/lapic/.
+ * tools/testing/lapic/ (over tools/testing/shim/).
  *
  * Every function takes the register page in the layout of struct
  * kvm_lapic_state (api.rst KVM_GET_LAPIC): the xAPIC MMIO page's first
@@ -14,21 +14,9 @@
 #ifndef _KVMM_LAPIC_REGS_H
 #define _KVMM_LAPIC_REGS_H
 
-#ifdef __KERNEL__
 #include <linux/bitops.h>
 #include <linux/types.h>
 #include <asm/apicdef.h>
-#define lapic_fls(x)		fls(x)
-#else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-#include "lapic_apicdef.h"
-#define lapic_fls(x)		((x) ? 32 - __builtin_clz(x) : 0)
-#endif
 
 #include "irqchip.h"
 

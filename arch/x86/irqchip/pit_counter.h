@@ -6,7 +6,8 @@
  * "Mode Definitions", the GATE table).  No locks, no timers, no I/O: the
  * device (pit.c) calls these under its lock and arms its hrtimer from
  * pit_counter_next_edge(); tools/testing/pit/ builds this file in
- * userspace and checks it against the datasheet.
+ * userspace (over tools/testing/shim/) and checks it against the
+ * datasheet.
  *
  * Time is CLOCK_MONOTONIC nanoseconds ("now").  The 8254's input clock
  * (PIT_HZ) is free-running: its tick n falls at pit_ticks_to_ns(n), and a
@@ -25,27 +26,9 @@
 #ifndef _KVMM_X86_PIT_COUNTER_H
 #define _KVMM_X86_PIT_COUNTER_H
 
-#ifdef __KERNEL__
 #include <linux/math64.h>
 #include <linux/time64.h>
 #include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
-
-#define NSEC_PER_SEC	1000000000L
-
-static inline u64 mul_u64_u32_div(u64 a, u32 mul, u32 divisor)
-{
-	return (u64)(((unsigned __int128)a * mul) / divisor);
-}
-#endif
 
 /* 14.31818 MHz / 12, the PC's 8254 clock (KVM uses 1193181, QEMU 1193182). */
 #define PIT_HZ			1193182u

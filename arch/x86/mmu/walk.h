@@ -5,7 +5,7 @@
  * fetch for exits without decode assists, KVM_TRANSLATE, the emulator and
  * (later) the shadow MMU.  It reads guest memory only through the
  * read_gpa callback, so it builds in userspace too
- * (tools/testing/emulate/test_walk.c).
+ * (tools/testing/emulate/test_walk.c, over tools/testing/shim/).
  *
  * It applies every check the hardware makes on a guest linear access
  * (SDM 3A 4.6, 4.7; APM 2 5.6): present, reserved bits, U/S, R/W with
@@ -15,15 +15,7 @@
 #ifndef _KVMM_MMU_WALK_H
 #define _KVMM_MMU_WALK_H
 
-#ifdef __KERNEL__
 #include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint64_t u64;
-typedef uint32_t u32;
-typedef uint8_t u8;
-#endif
 
 enum walk_mode {
 	WALK_NONE,	/* CR0.PG = 0: linear == physical */

@@ -594,6 +594,25 @@ static const svm_exit_handler svm_exit_handlers[SVM_EXIT_NR] = {
 	[SVM_EXIT_NPF]		= svm_exit_npf,
 };
 
+/*
+ * The CPU refused a VMRUN that kvmm's own checks passed
+ * (kvmm_x86_entry_state_valid()): either those checks miss a rule, or
+ * the CPU checks one the manual does not have.  Say what it was given.
+ */
+static void svm_report_refused_entry(struct kvmm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
+
+	vcpu->stat.entry_refused_by_cpu++;
+	pr_warn_ratelimited("kvmm: vCPU %u: VMRUN refused by the CPU: cr0 %llx cr3 %llx cr4 %llx efer %llx cs.attr %x rflags %llx rip %llx dr6 %llx dr7 %llx asid %u int_ctl %x event_inj %llx\n",
+			    vcpu->vcpu_id, svm->entry.cr0, svm->entry.cr3,
+			    svm->entry.cr4, svm->entry.efer,
+			    svm->entry.cs_attrib, svm->entry.rflags,
+			    svm->entry.rip, svm->entry.dr6, svm->entry.dr7,
+			    svm->entry.asid, svm->entry.int_ctl,
+			    svm->entry.event_inj);
+}
+
 int svm_handle_exit(struct kvmm_vcpu *vcpu)
 {
 	struct vmcb *vmcb = vmcb_of(vcpu);
@@ -605,8 +624,10 @@ int svm_handle_exit(struct kvmm_vcpu *vcpu)
 	u32 code = vmcb->control.exit_code;
 	svm_exit_handler handler;
 
-	if (code == (u32)SVM_EXIT_INVALID)
+	if (code == (u32)SVM_EXIT_INVALID) {
+		svm_report_refused_entry(vcpu);
 		return kvmm_x86_exit_fail_entry(vcpu, vmcb->control.exit_code);
+	}
 	if (code >= SVM_EXIT_NR)
 		return kvmm_x86_exit_unknown(vcpu, code);
 	/*

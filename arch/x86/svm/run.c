@@ -95,6 +95,18 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	}
 	svm->flush_tlb = false;
 
+	svm->entry.cr0 = vmcb->save.cr0;
+	svm->entry.cr3 = vmcb->save.cr3;
+	svm->entry.cr4 = vmcb->save.cr4;
+	svm->entry.efer = vmcb->save.efer;
+	svm->entry.dr6 = vmcb->save.dr6;
+	svm->entry.dr7 = vmcb->save.dr7;
+	svm->entry.rflags = vmcb->save.rflags;
+	svm->entry.rip = vmcb->save.rip;
+	svm->entry.event_inj = vmcb->control.event_inj;
+	svm->entry.asid = vmcb->control.asid;
+	svm->entry.int_ctl = vmcb->control.int_ctl;
+	svm->entry.cs_attrib = vmcb->save.cs.attrib;
 	vmcb->control.exit_code = SVM_EXIT_NOT_RUN;
 	/* RDTSCP/RDPID in the guest read it; the host's is back by user mode. */
 	if (svm_tsc_aux_slot >= 0)

@@ -76,6 +76,18 @@ struct svm_vcpu {
 	unsigned long nmi_singlestep_flags;
 	/* The last exit ended such a step: its single-step #DB is kvmm's. */
 	bool nmi_singlestep_exit;
+	/*
+	 * What the last VMRUN was given, of the fields its consistency
+	 * checks read (APM 15.5.1): a CPU that refuses it (VMEXIT_INVALID
+	 * from hardware, after kvmm's own checks passed) may overwrite the
+	 * save area, QEMU's TCG with the host's own state, so the refused
+	 * values are only known from here (svm_handle_exit()).
+	 */
+	struct {
+		u64 cr0, cr3, cr4, efer, dr6, dr7, rflags, rip, event_inj;
+		u32 asid, int_ctl;
+		u16 cs_attrib;
+	} entry;
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmm_vcpu *vcpu)

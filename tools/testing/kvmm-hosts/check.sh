@@ -26,10 +26,10 @@
 # keeps emulators of several check.sh runs from overlapping; default
 # /tmp/kvmm-emulator.lock, only taken when KVMM_JOBS is 1),
 # KVMM_FUZZ_SEED/_SECONDS/_FIRST_ROUND/_ROUNDS/_MODES/_TCG_SAFE/_RUN
-# (fuzz_ioctls), KVMM_HOST_MONITOR=1 (QEMU hosts: boot with nokaslr and
-# a monitor socket build/hosts/<c>-<mode>/monitor.sock, so the RIPs of a
-# frozen host's CPUs map to System.map and to the kvmm .text address the
-# host prints; scripts/host-freeze-loop.sh uses it).
+# (fuzz_ioctls), KVMM_HOST_MONITOR=1 (QEMU hosts: a monitor socket
+# build/hosts/<c>-<mode>/monitor.sock, to read a frozen host's RIPs
+# against the kernel and module text addresses the host prints;
+# scripts/host-freeze-loop.sh uses it).
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -115,7 +115,7 @@ scenario_names() {
 	if [ -n "${KVMM_SCENARIOS:-}" ]; then
 		echo "$KVMM_SCENARIOS"
 	else
-		sed -n '/^scenario_table()/,/^}/s/^\t\(qemu_[a-z0-9_]*\)|.*/\1/p' \
+		sed -n '/^scenario_table()/,/^}/s/^\t\([a-z][a-z0-9_]*\)|.*/\1/p' \
 			"$here/scenarios.sh"
 	fi
 }
@@ -185,7 +185,6 @@ boot_host() {
 		[ "$nest" = 1 ] && serial2=(--serial2 "$out/serial2.txt")
 		if [ -n "${KVMM_HOST_MONITOR:-}" ]; then
 			dbg=(--monitor "$out/monitor.sock")
-			append="quiet nokaslr"
 		fi
 		"$here/qemu-boot.sh" --cpu "$CPU" --kernel "$vmlinuz" \
 			--initrd "$out/initramfs.cpio.gz" --log "$out/console.log" \
@@ -303,7 +302,8 @@ if [ "$bench" = 1 ]; then
 	r=$top/build/hosts/$c-ref/console.log
 	printf '%-12s %14s %14s %8s\n' benchmark "kvmm ns/op" "KVM ns/op" ratio
 	fail=0
-	for name in cpuid pio_out mmio_read touch_256m memslots dirty_log_1g dirty_refault; do
+	for name in cpuid pio_out mmio_read touch_256m memslots dirty_log_1g dirty_refault \
+		    irqfd_wake ipi_pingpong; do
 		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench: $name //p")
 		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench: $name //p")
 		if [ -z "$kv" ] || [ -z "$rv" ]; then
@@ -315,25 +315,41 @@ if [ "$bench" = 1 ]; then
 			"$(awk "BEGIN { printf \"%.2f\", $kv / $rv }")"
 	done
 	# QEMU booting Linux (scenarios.sh, bench_qemu_boot): the time to the
-	# guest's marker, and the exits the hypervisor counted meanwhile.
-	# Not a failure while kvmm cannot boot it yet.
-	kv=$(tr -d '\r' < "$k" | sed -n 's/^bench: qemu_boot_ms \([0-9]*\)$/\1/p')
-	rv=$(tr -d '\r' < "$r" | sed -n 's/^bench: qemu_boot_ms \([0-9]*\)$/\1/p')
+	# guest's marker, and the exits the hypervisor counted meanwhile;
+	# with kernel_irqchip=off and one vCPU (qemu_boot_ms), then with
+	# QEMU's default in-kernel irqchip and two (qemu_boot_irqchip_ms).
+	# Not a failure while kvmm cannot boot them yet.
+	# boot_row NAME LABEL TAG: one boot's time (TAG: its "# bench TAG"
+	# lines, QEMU's stderr among them).
+	boot_row() {
+		local kv rv
+		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench: $1 \\([0-9]*\\)\$/\\1/p")
+		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench: $1 \\([0-9]*\\)\$/\\1/p")
+		if [ -n "$kv" ] && [ -n "$rv" ]; then
+			printf '%-24s %14s %14s %8s\n' "$2" "$kv" "$rv" \
+				"$(awk "BEGIN { printf \"%.2f\", $kv / $rv }")"
+		else
+			printf '%-24s %14s %14s %8s\n' "$2" "${kv:--}" "${rv:--}" -
+			[ -z "$kv" ] && tr -d '\r' < "$k" | sed -n "s/^# bench $3: /  kvmm: QEMU: /p" | head -n 3
+		fi
+	}
+	# exit_rows PREFIX: the exit counters of one boot.
+	exit_rows() {
+		local name kv rv
+		for name in $(cat "$k" "$r" | tr -d '\r' | sed -n "s/^$1: \\([a-z_]*\\) .*/\\1/p" | sort -u); do
+			kv=$(tr -d '\r' < "$k" | sed -n "s/^$1: $name //p")
+			rv=$(tr -d '\r' < "$r" | sed -n "s/^$1: $name //p")
+			printf '%-24s %14s %14s %8s\n' "$name" "${kv:--}" "${rv:--}" \
+				"$([ -n "$kv" ] && [ -n "$rv" ] && [ "$rv" != 0 ] &&
+				   awk "BEGIN { printf \"%.2f\", $kv / $rv }" || echo -)"
+		done
+	}
 	printf '\n%-24s %14s %14s %8s\n' "QEMU boots Linux" kvmm KVM ratio
-	if [ -n "$kv" ] && [ -n "$rv" ]; then
-		printf '%-24s %14s %14s %8s\n' "to the marker, ms" "$kv" "$rv" \
-			"$(awk "BEGIN { printf \"%.2f\", $kv / $rv }")"
-	else
-		printf '%-24s %14s %14s %8s\n' "to the marker, ms" "${kv:--}" "${rv:--}" -
-		[ -z "$kv" ] && tr -d '\r' < "$k" | sed -n 's/^# bench qemu: /  kvmm: QEMU: /p' | head -n 3
-	fi
-	for name in $(cat "$k" "$r" | tr -d '\r' | sed -n 's/^bench-exits: \([a-z_]*\) .*/\1/p' | sort -u); do
-		kv=$(tr -d '\r' < "$k" | sed -n "s/^bench-exits: $name //p")
-		rv=$(tr -d '\r' < "$r" | sed -n "s/^bench-exits: $name //p")
-		printf '%-24s %14s %14s %8s\n' "$name" "${kv:--}" "${rv:--}" \
-			"$([ -n "$kv" ] && [ -n "$rv" ] && [ "$rv" != 0 ] &&
-			   awk "BEGIN { printf \"%.2f\", $kv / $rv }" || echo -)"
-	done
+	boot_row qemu_boot_ms "to the marker, ms" qemu
+	boot_row qemu_boot_irqchip_ms "irqchip, 2 vCPUs, ms" "irqchip qemu"
+	exit_rows bench-exits
+	printf '\n%-24s %14s %14s %8s\n' "exits, irqchip boot" kvmm KVM ratio
+	exit_rows bench-exits-irqchip
 	exit $fail
 fi
 

@@ -13,6 +13,9 @@
 # busybox initramfs with guest-init as /init and the virtio modules from
 # MODDIR (/lib/modules/<version>/kernel), a tar archive as the virtio-blk
 # disk, tun.ko for the host's tap device, and kvm-check-extension.
+# Also kvmtool (lkvm, built static from the pinned source in
+# ../shared/third-party; KVMM_THIRD_PARTY names another directory) when
+# that source is there: its scenario skips with the reason otherwise.
 #
 # About 25 MB compressed; rebuilt only when an input is newer than OUT.
 
@@ -23,7 +26,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 qemu=$(command -v qemu-system-x86_64) || { echo "mknested: qemu-system-x86_64 missing (make deps)" >&2; exit 1; }
 strace=$(command -v strace || true)
 
+# The pinned kvmtool source: beside the clone (../shared), or this
+# workplace's copy.
+kvmtool_src=
+for d in ${KVMM_THIRD_PARTY:-} "$here/../../../../shared/third-party" \
+	 /work/shared/third-party; do
+	f=$(ls "$d"/kvmtool-*.tar.gz 2>/dev/null | head -n 1)
+	[ -n "$f" ] && { kvmtool_src=$f; break; }
+done
+
 inputs=("$qemu" "$vmlinuz" "$0" "$here/guest-init" "$here/kvm-check-extension.c")
+[ -n "$kvmtool_src" ] && inputs+=("$kvmtool_src")
 if [ -e "$out" ]; then
 	fresh=1
 	for f in "${inputs[@]}"; do
@@ -76,6 +89,19 @@ gcc -static -O2 -Wall -o "$nested/kvm-check-extension" "$here/kvm-check-extensio
 # Capability names QEMU may print, and their numbers.
 sed -n 's/^#define \(KVM_CAP_[A-Z0-9_]*\)[ \t]\+\([0-9]\+\).*/\1 \2/p' \
 	/usr/include/linux/kvm.h > "$nested/kvm-caps.txt"
+
+# kvmtool, static (its own build, about 10 s; kept beside OUT).
+if [ -n "$kvmtool_src" ]; then
+	k=$out.kvmtool
+	if [ ! -x "$k/lkvm-static" ] || [ "$kvmtool_src" -nt "$k/lkvm-static" ]; then
+		rm -rf "$k"; mkdir -p "$k"
+		tar -C "$k" --strip-components=1 -xzf "$kvmtool_src"
+		make -C "$k" -j2 lkvm-static >"$k.log" 2>&1 || {
+			echo "mknested: kvmtool did not build ($k.log)" >&2; exit 1; }
+	fi
+	cp "$k/lkvm-static" "$nested/lkvm"
+	basename "$kvmtool_src" > "$nested/lkvm.source"
+fi
 
 # The guest's initramfs.
 g=$out.guest

@@ -31,8 +31,9 @@ done
 
 if load_hypervisor; then
 	echo "# hypervisor under test loaded ($KVMM_MODE)"
-	# Where its code is, to read the RIPs of a frozen host (check.sh's
-	# KVMM_HOST_MONITOR).
+	# Where the code is, to read the RIPs of a frozen host (check.sh's
+	# KVMM_HOST_MONITOR): the kernel's (KASLR) and the hypervisor's.
+	echo "# kernel _text at 0x$(sed -n 's/^\([0-9a-f]*\) T _text$/\1/p' /proc/kallsyms)"
 	for m in kvmm kvm kvm_amd kvm_intel; do
 		[ -r /sys/module/$m/sections/.text ] &&
 			echo "# $m .text at $(cat /sys/module/$m/sections/.text)"

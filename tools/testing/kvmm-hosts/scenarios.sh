@@ -32,6 +32,10 @@ ART=/tmp/artifacts
 mkdir -p "$ART"
 
 # name|expected CPUs|timeout (s)|QEMU options|guest command line additions
+# (guest-init's options; kvmm_clock=1 also has the host compare the
+# guest's clock with its own, kvmm_eventfd=1 has it check on kvmm that
+# irqfd and ioeventfd carried the virtio traffic).  qemu_irqchip*: QEMU's
+# default kernel_irqchip=on (or split) with KVM_CAP_IRQCHIP reported.
 # The common part: -accel kvm -m 256 -serial stdio -display none
 # -no-reboot -kernel -initrd -append.  A boot takes 10-20 s under the
 # reference in TCG; KVMM_SCENARIO_TIMEOUT overrides the timeouts.
@@ -43,6 +47,12 @@ scenario_table() {
 	qemu_boot_default_devices|1|120|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1|
 	qemu_boot_cpu_max|1|90|-machine q35,kernel_irqchip=off -cpu max -smp 1 -nodefaults|
 	qemu_virtio|1|120|-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults -drive file=/kvmm/nested/disk.tar,if=virtio,format=raw,readonly=on -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0|kvmm_disk=1 kvmm_net=1
+	qemu_irqchip|2|150|-machine q35 -cpu qemu64 -smp 2 -nodefaults|kvmm_clock=1
+	qemu_irqchip_split|2|150|-machine q35,kernel_irqchip=split -cpu qemu64 -smp 2 -nodefaults|
+	qemu_irqchip_cpu_host|2|150|-machine q35 -cpu host -smp 2 -nodefaults|
+	qemu_irqchip_cpu_max|2|150|-machine q35 -cpu max -smp 2 -nodefaults|
+	kvmtool_boot|2|150|-c 2 -m 256|kvmm_reboot=1
+	qemu_irqchip_virtio|2|150|-machine q35 -cpu qemu64 -smp 2 -nodefaults -drive file=/kvmm/nested/disk.tar,if=virtio,format=raw,readonly=on -netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0|kvmm_disk=1 kvmm_net=1 kvmm_eventfd=1
 	EOF
 }
 
@@ -91,6 +101,48 @@ alive() {
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
+# The guest keeps time with kvm-clock, and its wall clock (set from
+# QEMU's RTC at boot, then advanced by kvm-clock through the boot and
+# guest-init's sleep) still reads the host's when QEMU exits: a clock
+# running 10 % fast or slow is off by more than the 3 s allowed after a
+# boot under TCG.  Prints what is wrong.
+clock_check() {
+	local b=$1 g h
+	grep -q '^KVMM-GUEST-CLOCK kvm-clock,' "$b.out" ||
+		echo "guest clocksource: $(sed -n 's/^KVMM-GUEST-CLOCK \([^,]*\),.*/\1/p' "$b.out") (want kvm-clock)"
+	g=$(sed -n 's/^KVMM-GUEST-TIME \([0-9]*\)$/\1/p' "$b.out")
+	h=$(cat "$b.end")
+	if [ -z "$g" ]; then
+		echo "no KVMM-GUEST-TIME line"
+	elif [ "$g" -lt $((h - 3)) ] || [ "$g" -gt $((h + 1)) ]; then
+		echo "guest clock $g, host clock $h at QEMU's exit"
+	else
+		echo "# guest clock $g, host clock $h at QEMU's exit" >> "$b.notes"
+	fi
+}
+
+# kvmm's module-wide counters of irqfd signals and ioeventfd writes
+# (debugfs); "- -" for the reference, which has none.
+eventfd_counts() {
+	local d=/sys/kernel/debug/kvmm
+	if [ "$KVMM_MODE" = ref ] || [ ! -r $d/irqfd_injections ]; then
+		echo "- -"
+	else
+		echo "$(cat $d/irqfd_injections) $(cat $d/ioeventfd_signals)"
+	fi
+}
+
+# eventfd_check "BEFORE" "AFTER": on kvmm, the virtio traffic went
+# through both eventfd paths (QEMU's virtio-pci uses ioeventfd for the
+# queue notifications and, with an in-kernel irqchip, irqfd for MSI-X).
+eventfd_check() {
+	set -- $1 $2
+	[ "$1" = - ] && return
+	[ "$3" -gt "$1" ] || echo "no irqfd injection counted"
+	[ "$4" -gt "$2" ] || echo "no ioeventfd signal counted"
+	echo "# irqfd injections $(($3 - $1)), ioeventfd signals $(($4 - $2))" >> "$b.notes"
+}
+
 # attempt NAME CPUS TIMEOUT "OPTS" "APPEND" BASE: one boot; BASE.out (the
 # guest's console), BASE.err (QEMU's stderr), BASE.why (why it failed,
 # empty when it passed), BASE.secs; returns 0 on pass.
@@ -98,21 +150,34 @@ attempt() {
 	local name=$1 cpus=$2 tmo=$3 opts=$4 append=$5 b=$6 rc t0 t1 dm qpid end
 	local pre=""
 	: > "$b.why"
+	: > "$b.notes"
 	rm -f "$b.mon"
 	[ "${KVMM_SCENARIO_STRACE:-0}" = 1 ] && [ -x /usr/bin/strace ] &&
 		pre="/usr/bin/strace -f -e trace=ioctl -e kvm=vcpu -o $ART/$name.strace"
 	dm=$(dmesg | wc -l)
+	local ev0
+	ev0=$(eventfd_counts)
 	# A monitor on a pipe: when the guest hangs, where its vCPUs are.
 	rm -f /tmp/mon.in /tmp/mon.out
 	mkfifo /tmp/mon.in /tmp/mon.out
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	# shellcheck disable=SC2086
-	$pre $QEMU -accel kvm -m 256 \
-		$opts -serial stdio -display none -no-reboot \
-		-monitor pipe:/tmp/mon \
-		-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
-		-append "console=ttyS0 quiet panic=-1 $append" \
-		</dev/null >"$b.out" 2>"$b.err" &
+	case "$name" in
+	kvmtool_*)
+		# kvmtool adds "noapic noacpi pci=conf1 reboot=k
+		# console=ttyS0" itself, and keeps sockets in $HOME/.lkvm.
+		HOME=/tmp $pre $N/lkvm run -k $N/vmlinuz -i $N/guest.cpio.gz \
+			$opts --console serial -n mode=none \
+			-p "quiet panic=-1 $append" \
+			</dev/null >"$b.out" 2>"$b.err" & ;;
+	*)
+		$pre $QEMU -accel kvm -m 256 \
+			$opts -serial stdio -display none -no-reboot \
+			-monitor pipe:/tmp/mon \
+			-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
+			-append "console=ttyS0 quiet panic=-1 $append" \
+			</dev/null >"$b.out" 2>"$b.err" & ;;
+	esac
 	qpid=$!
 	end=$(awk "BEGIN { print $t0 + ${KVMM_SCENARIO_TIMEOUT:-$tmo} }")
 	while alive $qpid &&
@@ -136,6 +201,7 @@ attempt() {
 	fi
 	rm -f /tmp/mon.in /tmp/mon.out
 	t1=$(cut -d' ' -f1 /proc/uptime)
+	date +%s > "$b.end"
 	awk "BEGIN { print $t1 - $t0 }" > "$b.secs"
 	tr -d '\r' < "$b.out" > "$b.tmp" && mv "$b.tmp" "$b.out"
 	dmesg | tail -n +$((dm + 1)) > "$b.dmesg"
@@ -145,7 +211,7 @@ attempt() {
 	elif [ "$rc" != 0 ]; then
 		echo "QEMU exit status $rc" >> "$b.why"
 	fi
-	if grep -v '^qemu-system-x86_64: warning: ' "$b.err" | grep -q .; then
+	if vmm_errors "$b.err" | grep -q .; then
 		echo "QEMU reported errors" >> "$b.why"
 	fi
 	if ! grep -q "^KVMM-GUEST-OK cpus=$cpus\$" "$b.out"; then
@@ -155,7 +221,13 @@ attempt() {
 			echo "no KVMM-GUEST-OK marker" >> "$b.why"
 		fi
 	fi
-	grep -q '^KVMM-GUEST-WARN' "$b.out" && echo "guest kernel warnings" >> "$b.why"
+	if grep -q '^KVMM-GUEST-WARN' "$b.out"; then
+		if tcg_xsave_only "$b.out"; then
+			echo "# the guest's only warning is the emulated CPU's \"XSAVE consistency problem\" (TCG runs XSETBV without the intercept; Documentation/testing.rst)" >> "$b.notes"
+		else
+			echo "guest kernel warnings" >> "$b.why"
+		fi
+	fi
 	case "$append" in *kvmm_disk=1*)
 		grep -q '^KVMM-GUEST-DISK hello from the virtio-blk disk$' "$b.out" ||
 			echo "virtio-blk: file not read" >> "$b.why" ;;
@@ -163,6 +235,12 @@ attempt() {
 	case "$append" in *kvmm_net=1*)
 		grep -q '^KVMM-GUEST-PING ok$' "$b.out" ||
 			echo "virtio-net: no ping reply from the host" >> "$b.why" ;;
+	esac
+	case "$append" in *kvmm_clock=1*)
+		clock_check "$b" >> "$b.why" ;;
+	esac
+	case "$append" in *kvmm_eventfd=1*)
+		eventfd_check "$ev0" "$(eventfd_counts)" >> "$b.why" ;;
 	esac
 	dmesg_splats < "$b.dmesg" > "$b.splat" && echo "host kernel log problems" >> "$b.why"
 	[ ! -s "$b.why" ]
@@ -175,7 +253,7 @@ skip_reason() {
 	# The guest's kernel never started and QEMU went away by itself.
 	grep -q . "$b.out" && return
 	grep -q '^timeout$' "$b.why" && return
-	msg=$(grep -v '^qemu-system-x86_64: warning: ' "$b.err" | head -n 1)
+	msg=$(vmm_errors "$b.err" | head -n 1)
 	[ -n "$msg" ] || return
 	if grep -q 'KVM_CAP_' "$b.err"; then
 		caps=$(caps_missing "$b.err")
@@ -186,25 +264,34 @@ skip_reason() {
 	fi
 }
 
+# What the VMM wrote to stderr that is not a warning or kvmtool's own
+# progress ("  Info: ...").
+vmm_errors() {
+	grep -v -E '^qemu-system-x86_64: warning: |^  Info: ' "$1"
+}
+
 # What the emulated host's CPU gets wrong, whichever hypervisor runs:
 # QEMU 7.2's TCG executes a guest's XSETBV without checking the SVM
 # intercept (its helper has no intercept test), so the nested guest's
 # XCR0 never reaches the hypervisor, which reloads its own copy at the
 # next entry; Linux then finds CPUID 0xd's size for that XCR0 and warns
-# "XSAVE consistency problem".  Real CPUs always intercept XSETBV
-# (APM 15.9, SDM 25.1.2).  Documentation/testing.rst.
-tcg_known() {
-	case "$1" in
-	qemu_boot_cpu_max)
-		grep -q 'XSAVE consistency problem' "$2.out" &&
-			echo "emulated CPU: TCG does not intercept the guest's XSETBV, so its XCR0 is lost (Documentation/testing.rst)" ;;
-	esac
+# "XSAVE consistency problem" (any guest shown AVX: -cpu host, -cpu max,
+# kvmtool).  Real CPUs always intercept XSETBV (APM 15.9, SDM 25.1.2).
+# Documentation/testing.rst.  True when that is the guest log's only
+# splat: one WARNING, in fpu/xstate.c, with that message, and nothing
+# worse.
+tcg_xsave_only() {
+	local w
+	w=$(grep '^KVMM-GUEST-WARN' "$1")
+	echo "$w" | grep -q 'XSAVE consistency problem' || return 1
+	[ "$(echo "$w" | grep -c 'WARNING: CPU')" = 1 ] || return 1
+	echo "$w" | grep -q 'WARNING: CPU.* at arch/x86/kernel/fpu/xstate.c' || return 1
+	! echo "$w" | grep -qE 'BUG:|Oops|general protection fault|soft lockup|hung_task|rcu.*stall|Kernel panic|unchecked MSR'
 }
 
 # The reference must run every scenario but its known failures; kvmm may
 # lack what QEMU needs.
 why_skip() {
-	tcg_known "$1" "$2" && return
 	if [ "$KVMM_MODE" = ref ]; then
 		ref_known "$1" "$2"
 	else
@@ -254,7 +341,25 @@ run_scenarios() {
 			echo "ok $i scenarios: kvmm: $name # SKIP not run by default on kvmm: the host froze in 2 of 5 runs since the #14 merge, cause open (Documentation/testing.rst)"
 			continue
 		fi
-		echo "# scenarios: kvmm: $name: qemu-system-x86_64 -accel kvm -m 256 $opts"
+		# Twice in about twenty runs on kvmm the emulated host went
+		# wrong during this one: a VMRUN the CPU refused, and once a
+		# host panic (Documentation/testing.rst, "Open problems on
+		# kvmm").  Run only when named until that is understood.
+		if [ "$name" = qemu_irqchip_split ] && [ -z "$KVMM_SCENARIOS" ] &&
+		   [ "$KVMM_MODE" != ref ]; then
+			echo "ok $i scenarios: kvmm: $name # SKIP not run by default on kvmm: a VMRUN refused by the emulated CPU and a host panic in about 20 runs, cause open (Documentation/testing.rst)"
+			continue
+		fi
+		case "$name" in
+		kvmtool_*)
+			if [ ! -x $N/lkvm ]; then
+				echo "ok $i scenarios: kvmm: $name # SKIP no kvmtool: its pinned source (../shared/third-party) was not found at build time"
+				continue
+			fi
+			echo "# scenarios: kvmm: $name: lkvm run $opts --console serial -n mode=none ($(cat $N/lkvm.source))" ;;
+		*)
+			echo "# scenarios: kvmm: $name: qemu-system-x86_64 -accel kvm -m 256 $opts" ;;
+		esac
 		retried=""
 		attempt "$name" "$cpus" "$tmo" "$opts" "$append" "$b"
 		rc=$?
@@ -279,6 +384,7 @@ run_scenarios() {
 		[ -s "$b.mon" ] && tr -d '\r' < "$b.mon" | grep -E '^\* CPU|^  CPU|^CPU#|^[RE]IP|^EAX|^RAX|^CR0|^EFL|^ES |^CS |^SS ' |
 			sed 's/^/# hung: /' | head -n 60
 		sed 's/^/# host dmesg: /' "$b.splat" 2>/dev/null
+		cat "$b.notes"
 		echo "# $name: $(cat "$b.secs")s$retried"
 		[ $rc != 0 ] && { cp "$b.out" "$ART/$name.out"; cp "$b.err" "$ART/$name.err"; }
 		if [ $rc = 0 ]; then
@@ -291,20 +397,39 @@ run_scenarios() {
 	done
 }
 
-# make bench: one qemu_boot_q35 boot, timed from QEMU's start to the
-# guest's KVMM-GUEST-OK line, and the hypervisor's exit counters read from
+# make bench: two timed boots, each from QEMU's start to the guest's
+# KVMM-GUEST-OK line, with the hypervisor's exit counters read from
 # debugfs just then (before QEMU tears the VM down): kvmm's per-vCPU
-# counters (summed), or Linux KVM's per-VM ones.  Prints
-# "bench: qemu_boot_ms N" and "bench-exits: NAME N" lines.
+# counters (summed), or Linux KVM's per-VM ones.
+#   qemu_boot_ms          qemu_boot_q35's: kernel_irqchip=off, one vCPU
+#                         ("bench-exits: NAME N" lines)
+#   qemu_boot_irqchip_ms  QEMU's default in-kernel irqchip, two vCPUs, as
+#                         qemu_irqchip without its clock check
+#                         ("bench-exits-irqchip: NAME N")
+# Prints "bench: NAME N" for each ("bench: NAME -" when the guest did
+# not get there).
 bench_qemu_boot() {
-	local out=/tmp/bench-boot.out qpid t0 t1 d f n name
+	local rc=0
+	bench_boot qemu_boot_ms bench-exits "" \
+		"-machine q35,kernel_irqchip=off -cpu qemu64 -smp 1 -nodefaults" || rc=1
+	bench_boot qemu_boot_irqchip_ms bench-exits-irqchip "irqchip " \
+		"-machine q35 -cpu qemu64 -smp 2 -nodefaults" || rc=1
+	return $rc
+}
+
+# bench_boot NAME EXITS TAG "OPTS": one timed boot with QEMU options
+# OPTS; the guest's last lines and QEMU's stderr as "# bench TAGguest: "
+# and "# bench TAGqemu: " lines, its exit counters as "EXITS: " lines.
+bench_boot() {
+	local name=$1 exits=$2 tag=$3 opts=$4 qpid t0 t1 d f n ctr
+	local out=/tmp/bench-$name.out err=/tmp/bench-$name.err
 	[ -x $QEMU ] || { echo "# bench: no QEMU in this host"; return 1; }
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	$QEMU -accel kvm -m 256 -machine q35,kernel_irqchip=off -cpu qemu64 \
-		-smp 1 -nodefaults -serial stdio -display none -no-reboot \
+	# shellcheck disable=SC2086
+	$QEMU -accel kvm -m 256 $opts -serial stdio -display none -no-reboot \
 		-kernel $N/vmlinuz -initrd $N/guest.cpio.gz \
 		-append "console=ttyS0 quiet panic=-1" \
-		</dev/null >"$out" 2>/tmp/bench-boot.err &
+		</dev/null >"$out" 2>"$err" &
 	qpid=$!
 	t1=
 	for _ in $(seq 1 6000); do
@@ -312,7 +437,12 @@ bench_qemu_boot() {
 			t1=$(cut -d' ' -f1 /proc/uptime)
 			break
 		fi
-		alive $qpid || break
+		# Gone: it may have printed the marker since the grep.
+		if ! alive $qpid; then
+			grep -q '^KVMM-GUEST-OK' "$out" &&
+				t1=$(cut -d' ' -f1 /proc/uptime)
+			break
+		fi
 		usleep 50000
 	done
 	: > /tmp/bench-exits
@@ -323,19 +453,27 @@ bench_qemu_boot() {
 	fi
 	if [ -n "$t1" ] && [ -n "$d" ]; then
 		for f in $(find "$d" -type f -name '*exits*'); do
-			name=$(basename "$f")
-			[ "$name" = halt_exits ] && name=hlt_exits
+			ctr=$(basename "$f")
+			[ "$ctr" = halt_exits ] && ctr=hlt_exits
 			n=$(cat "$f" 2>/dev/null) || continue
-			echo "$name $n" >> /tmp/bench-exits
+			echo "$ctr $n" >> /tmp/bench-exits
 		done
 	fi
+	# The guest powers off after its marker; a QEMU still there 10 s
+	# later (or after the 300 s without a marker) is killed, so that
+	# the next boot runs.
+	for _ in $(seq 1 200); do
+		alive $qpid || break
+		usleep 50000
+	done
+	alive $qpid && kill -KILL $qpid 2>/dev/null
 	wait $qpid 2>/dev/null
-	sed 's/^/# bench guest: /' "$out" | tail -n 5
-	grep -v 'warning:' /tmp/bench-boot.err | sed 's/^/# bench qemu: /'
+	sed "s/^/# bench ${tag}guest: /" "$out" | tail -n 5
+	grep -v 'warning:' "$err" | sed "s/^/# bench ${tag}qemu: /"
 	if [ -z "$t1" ]; then
-		echo "bench: qemu_boot_ms -"
+		echo "bench: $name -"
 		return 1
 	fi
-	echo "bench: qemu_boot_ms $(awk "BEGIN { printf \"%d\", ($t1 - $t0) * 1000 }")"
-	awk '{ s[$1] += $2 } END { for (k in s) print "bench-exits: " k, s[k] }' /tmp/bench-exits | sort
+	echo "bench: $name $(awk "BEGIN { printf \"%d\", ($t1 - $t0) * 1000 }")"
+	awk -v p="$exits" '{ s[$1] += $2 } END { for (k in s) print p ": " k, s[k] }' /tmp/bench-exits | sort
 }

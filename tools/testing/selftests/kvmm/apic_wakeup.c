@@ -24,29 +24,14 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include "apic.h"
 #include "processor.h"
-
-#define APIC_BASE_GPA	0xfee00000ULL
-#define APIC_EOI	0xb0
-#define APIC_SPIV	0xf0
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
+#include "vcpu_runner.h"
 
 #define IPI_VECTOR	0x40
 #define SIPI_VECTOR	0x9a		/* trampoline at 0x9a000 */
 #define AP_PORT		0x510		/* the trampoline's OUT */
 #define AP_MAGIC	0x1234
-
-static void apic_write(uint32_t reg, uint32_t val)
-{
-	*(volatile uint32_t *)(APIC_BASE_GPA + reg) = val;
-}
-
-static void apic_send(uint32_t dest_id, uint32_t icr)
-{
-	apic_write(APIC_ICR2, dest_id << 24);
-	apic_write(APIC_ICR, icr);
-}
 
 /* ---- guests ---- */
 
@@ -112,11 +97,6 @@ struct ap_run {
 	int ret, err;		/* the KVM_RUN that ended the wait */
 };
 
-static void sigusr1_handler(int sig)
-{
-	(void)sig;
-}
-
 /* KVM_RUN until an exit, through EAGAIN/EINTR, or until stopped. */
 static void *ap_thread(void *arg)
 {
@@ -168,15 +148,9 @@ static bool ap_join(struct ap_run *r)
 static struct kvm_vm *irqchip_vm(void)
 {
 	struct kvm_vm *vm = vm_create(0);
-	int ret = __vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
-	int err = errno;
 
-	if (!ret)
+	if (vm_try_create_irqchip(vm))
 		return vm;
-	TEST_ASSERT(test_mode() != TEST_MODE_REF,
-		    "KVM_CREATE_IRQCHIP failed on the reference: %s",
-		    errno_name(err));
-	pr_info("KVM_CREATE_IRQCHIP: %s", errno_name(err));
 	kvm_vm_free(vm);
 	return NULL;
 }
@@ -199,8 +173,7 @@ static void test_ipi_wakes_halted(void)
 	ap = vm_vcpu_add(vm, 1, guest_ap_halt);
 	vm_install_exception_handler(vm, IPI_VECTOR, guest_irq_handler);
 	/* vm_vcpu_add() set its registers; the AP runs without INIT/SIPI. */
-	vcpu_ioctl(ap, KVM_SET_MP_STATE,
-		   &(struct kvm_mp_state){ .mp_state = KVM_MP_STATE_RUNNABLE });
+	vcpu_set_mp_state(ap, KVM_MP_STATE_RUNNABLE);
 
 	vcpu_run_expect_sync(ap, 1);
 	ap_start(&r, ap);	/* halts in the kernel */
@@ -268,13 +241,10 @@ static void test_init_sipi_startup(void)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = sigusr1_handler };
-
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	kvm_vm_free(vm_create_barebones());
-	sigemptyset(&sa.sa_mask);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction failed");
+	runner_setup_kick();
 
 	ksft_set_plan(3);
 	test_ipi_wakes_halted();

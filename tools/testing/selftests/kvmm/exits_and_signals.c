@@ -19,10 +19,10 @@
  *    guest.  kvm_signal_mask.len must be 8 (the kernel's sigset_t), else
  *    EINVAL; a NULL argument removes the mask.
  */
-#include <pthread.h>
 #include <signal.h>
 
 #include "processor.h"
+#include "vcpu_runner.h"
 
 /* ---- triple fault ---- */
 
@@ -68,44 +68,6 @@ static void guest_spin(void)
 	GUEST_DONE();
 }
 
-static volatile sig_atomic_t sigusr1_count;
-
-static void sigusr1_handler(int sig)
-{
-	(void)sig;
-	sigusr1_count++;
-}
-
-struct kicker {
-	pthread_t target;
-	unsigned int delay_ms;
-	volatile uint64_t *release;	/* host view of guest_release, or NULL */
-	unsigned int release_ms;
-};
-
-static void *kicker_fn(void *arg)
-{
-	struct kicker *k = arg;
-
-	msleep(k->delay_ms);
-	pthread_kill(k->target, SIGUSR1);
-	if (k->release) {
-		msleep(k->release_ms);
-		*k->release = 1;
-	}
-	return NULL;
-}
-
-static pthread_t start_kicker(struct kicker *k)
-{
-	pthread_t t;
-
-	k->target = pthread_self();
-	TEST_ASSERT(!pthread_create(&t, NULL, kicker_fn, k),
-		    "pthread_create failed");
-	return t;
-}
-
 static struct kvm_vm *spin_vm(struct kvm_vcpu **vcpu)
 {
 	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_spin);
@@ -144,15 +106,10 @@ static void test_signal_interrupts(void)
 	struct kvm_vm *vm = spin_vm(&vcpu);
 	uint64_t *release = addr_gva2hva(vm, (uintptr_t)&guest_release);
 	uint64_t *spins = addr_gva2hva(vm, (uintptr_t)&guest_spins);
-	pthread_t t;
 	int ret, err;
 	bool ok;
 
-	sigusr1_count = 0;
-	t = start_kicker(&k);
-	ret = _vcpu_run(vcpu);
-	err = errno;
-	pthread_join(t, NULL);
+	ret = vcpu_run_kicked(vcpu, &k, &err);
 	ok = ret == -1 && err == EINTR &&
 	     vcpu->run->exit_reason == KVM_EXIT_INTR && sigusr1_count == 1;
 	pr_info("KVM_RUN: %d %s, exit %s, handler ran %d time(s), guest spun %llu times",
@@ -190,7 +147,6 @@ static void test_signal_mask(void)
 	uint64_t *release = addr_gva2hva(vm, (uintptr_t)&guest_release);
 	struct kicker k = { .delay_ms = 20, .release = release,
 			    .release_ms = 100 };
-	pthread_t t;
 	int ret, err;
 	bool ok;
 
@@ -223,11 +179,7 @@ static void test_signal_mask(void)
 
 	/* Blocked inside only: the guest runs on until the host releases it. */
 	TEST_ASSERT(!set_signal_mask(vcpu, &usr1, 8), "KVM_SET_SIGNAL_MASK");
-	sigusr1_count = 0;
-	t = start_kicker(&k);
-	ret = _vcpu_run(vcpu);
-	err = errno;
-	pthread_join(t, NULL);
+	ret = vcpu_run_kicked(vcpu, &k, &err);
 	ok = ret == 0 && get_ucall(vcpu, NULL) == UCALL_SYNC &&
 	     sigusr1_count == 1;
 	if (!ok)
@@ -246,13 +198,10 @@ static void test_signal_mask(void)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = sigusr1_handler };
-
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	kvm_vm_free(vm_create_barebones());
-	sigemptyset(&sa.sa_mask);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction failed");
+	runner_setup_kick();
 
 	ksft_set_plan(9);
 	test_triple_fault();

@@ -14,45 +14,14 @@
  * the local APIC (KVM_GET_LAPIC) skip with the reason until those land.
  */
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 
+#include "check.h"
+#include "irq_util.h"
 #include "processor.h"
 
-#define MSI_ADDR(dest)	(0xfee00000u | ((dest) << 12))
 #define APIC_SVR	0xf0
 #define APIC_IRR	0x200
-
-static int new_eventfd(void)
-{
-	int fd = eventfd(0, EFD_NONBLOCK);
-
-	TEST_ASSERT(fd >= 0, "eventfd: %s", strerror(errno));
-	return fd;
-}
-
-static int ret_errno(int r)
-{
-	return r < 0 ? -errno : r;
-}
-
-/* KVM_SET_GSI_ROUTING with @nr entries and header @flags; 0 or -errno. */
-static int set_routing(struct kvm_vm *vm, const struct kvm_irq_routing_entry *e,
-		       uint32_t nr, uint32_t flags)
-{
-	struct kvm_irq_routing *rt;
-	int r;
-
-	rt = calloc(1, sizeof(*rt) + nr * sizeof(*e));
-	TEST_ASSERT(rt, "calloc");
-	rt->nr = nr;
-	rt->flags = flags;
-	if (nr)
-		memcpy(rt->entries, e, nr * sizeof(*e));
-	r = ret_errno(__vm_ioctl(vm, KVM_SET_GSI_ROUTING, rt));
-	free(rt);
-	return r;
-}
 
 static struct kvm_irq_routing_entry chip_route(uint32_t gsi, uint32_t chip,
 					       uint32_t pin)
@@ -61,21 +30,6 @@ static struct kvm_irq_routing_entry chip_route(uint32_t gsi, uint32_t chip,
 		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 		.u.irqchip = { .irqchip = chip, .pin = pin },
 	};
-}
-
-static struct kvm_irq_routing_entry msi_route(uint32_t gsi, uint32_t dest,
-					      uint8_t vector)
-{
-	return (struct kvm_irq_routing_entry) {
-		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = MSI_ADDR(dest), .data = vector },
-	};
-}
-
-/* A one-entry table; 0 or -errno. */
-static int route1(struct kvm_vm *vm, struct kvm_irq_routing_entry e)
-{
-	return set_routing(vm, &e, 1, 0);
 }
 
 static int route2(struct kvm_vm *vm, struct kvm_irq_routing_entry a,
@@ -111,16 +65,6 @@ static int signal_msi(struct kvm_vm *vm, uint32_t dest, uint8_t vector,
 	return ret_errno(__vm_ioctl(vm, KVM_SIGNAL_MSI, &m));
 }
 
-static int irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, uint32_t flags,
-		 int resamplefd)
-{
-	struct kvm_irqfd a = {
-		.fd = fd, .gsi = gsi, .flags = flags, .resamplefd = resamplefd,
-	};
-
-	return ret_errno(__vm_ioctl(vm, KVM_IRQFD, &a));
-}
-
 static int enable_split(struct kvm_vm *vm, uint64_t pins, uint32_t flags)
 {
 	struct kvm_enable_cap cap = {
@@ -140,16 +84,6 @@ static int irqchip_state(struct kvm_vm *vm, bool set, uint32_t chip_id)
 	return ret_errno(__vm_ioctl(vm, set ? KVM_SET_IRQCHIP :
 						KVM_GET_IRQCHIP, &c));
 }
-
-/* Report which check of a chain failed: ok &= CHECK(expr). */
-#define CHECK(expr)							\
-({									\
-	bool __ok = (expr);						\
-									\
-	if (!__ok)							\
-		pr_info("%s:%d: failed: %s", __func__, __LINE__, #expr);\
-	__ok;								\
-})
 
 /* Without any irqchip: every one of these refuses, as 6.1. */
 static void test_no_irqchip(void)
@@ -671,7 +605,7 @@ static void test_resample(void)
 	bool ok = true;
 	int r;
 
-	r = ret_errno(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL));
+	r = ret_errno(__vm_create_irqchip(vm));
 	if (r && test_mode() == TEST_MODE_KVMM) {
 		ksft_test_result_skip("irqfd_resample_level",
 				      "kvmm: KVM_CREATE_IRQCHIP refused (%s)",
@@ -718,7 +652,7 @@ static void test_full(void)
 	bool ok;
 	int r;
 
-	r = ret_errno(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL));
+	r = ret_errno(__vm_create_irqchip(vm));
 	if (r && test_mode() == TEST_MODE_KVMM) {
 		char why[128];
 

@@ -25,11 +25,27 @@
  *   dirty_refault
  *              the guest's write to a page the log protected again, per
  *              page (the same loop, the guest's side)
+ *
+ * With an in-kernel irqchip (KVM_CREATE_IRQCHIP; skipped without
+ * KVM_CAP_IRQCHIP), the guests' LAPICs in xAPIC mode:
+ *
+ *   irqfd_wake an eventfd write to an irqfd on an MSI route, the vCPU
+ *              run until the guest's handler (EOI, then an exit to
+ *              userspace) reports it, per interrupt
+ *   ipi_pingpong
+ *              a fixed IPI from vCPU 0 to vCPU 1, whose handler EOIs and
+ *              sends one back, both halting in between, per round trip;
+ *              no exit to userspace but every NR_PINGPONG round trips
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <time.h>
 
+#include "apic.h"
+#include "irq_util.h"
 #include "processor.h"
 
 #define ROUNDS		5
@@ -46,6 +62,13 @@
 #define DIRTY_PAGES	(DIRTY_SIZE / 4096)
 #define DIRTY_WRITES	2048		/* every 8th page of the first 64 MiB */
 #define DIRTY_ROUNDS	20
+#define NR_IRQFD	5000
+#define IRQFD_GSI	24		/* the first above the IOAPIC's pins */
+#define IRQFD_VECTOR	0x50
+#define NR_PINGPONG	2000
+#define PING_VECTOR	0x40		/* vCPU 0 -> vCPU 1 */
+#define PONG_VECTOR	0x41		/* vCPU 1 -> vCPU 0 */
+#define IRQ_BENCH_S	180		/* a lost interrupt ends kvmm_bench */
 
 static double now_s(void)
 {
@@ -117,6 +140,91 @@ static void guest_dirty(void)
 		for (i = 0; i < DIRTY_WRITES; i++)
 			*(volatile uint64_t *)(DIRTY_GPA + i * 8 * 4096) = seq;
 		GUEST_SYNC(0);
+	}
+}
+
+/*
+ * irqfd_wake: the LAPIC on, IF set, halted whenever nothing is pending.
+ * Each interrupt's handler EOIs and reports it (GUEST_SYNC(1) with the
+ * count); the host's next KVM_RUN returns from the handler.
+ */
+static volatile uint64_t irqfd_irqs;
+
+static void guest_irqfd_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	apic_write(APIC_EOI, 0);
+	GUEST_SYNC_ARGS(1, ++irqfd_irqs, 0, 0, 0);
+}
+
+static void guest_irqfd(void)
+{
+	apic_write(APIC_SPIV, 0x1ff);
+	GUEST_SYNC(0);
+	__asm__ __volatile__("sti" ::: "memory");
+	for (;;)
+		halt();
+}
+
+/*
+ * ipi_pingpong: vCPU 0 sends PING_VECTOR to APIC ID 1 and halts until
+ * PONG_VECTOR came back, NR_PINGPONG times, then GUEST_SYNC(1); vCPU 1's
+ * PING_VECTOR handler EOIs and sends PONG_VECTOR to APIC ID 0, and vCPU 1
+ * halts in between, reporting GUEST_SYNC(1) after every NR_PINGPONG
+ * pings.  Each side runs with IF clear but in "sti; hlt", so an
+ * interrupt that comes before the HLT is taken at it (the STI shadow
+ * covers the HLT) and none is missed.
+ */
+static volatile uint64_t pings, pongs;
+
+static void guest_ping_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	apic_write(APIC_EOI, 0);
+	apic_send(0, PONG_VECTOR);	/* fixed, physical */
+	pings++;
+}
+
+static void guest_pong_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	apic_write(APIC_EOI, 0);
+	pongs++;
+}
+
+static inline void sti_hlt_cli(void)
+{
+	__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+}
+
+static void guest_ping(void)
+{
+	uint64_t seen;
+	int i;
+
+	apic_write(APIC_SPIV, 0x1ff);
+	GUEST_SYNC(0);
+	for (;;) {
+		for (i = 0; i < NR_PINGPONG; i++) {
+			seen = pongs;
+			apic_send(1, PING_VECTOR);
+			while (pongs == seen)
+				sti_hlt_cli();
+			GUEST_ASSERT_EQ(pongs, seen + 1);
+		}
+		GUEST_SYNC(1);
+	}
+}
+
+static void guest_pong(void)
+{
+	uint64_t target = 0;
+
+	apic_write(APIC_SPIV, 0x1ff);
+	GUEST_SYNC(0);
+	for (;;) {
+		target += NR_PINGPONG;
+		while (pings < target)
+			sti_hlt_cli();
+		GUEST_ASSERT_EQ(pings, target);
+		GUEST_SYNC(1);
 	}
 }
 
@@ -288,6 +396,134 @@ static void bench_dirty_log(void)
 	munmap(ram, DIRTY_SIZE);
 }
 
+/*
+ * A lost interrupt leaves a vCPU halted for good: after IRQ_BENCH_S
+ * seconds, end kvmm_bench (the benchmarks that need an irqchip come
+ * last) rather than hold the test host until its own timeout, which
+ * would cost the QEMU boot figures after it.  alarm(0) disarms it.
+ */
+static char timeout_msg[80];
+
+static void bench_timeout(int sig __attribute__((unused)))
+{
+	ssize_t r = write(STDOUT_FILENO, timeout_msg, strlen(timeout_msg));
+
+	(void)r;
+	_exit(1);
+}
+
+static void watchdog(const char *name)
+{
+	struct sigaction sa = { .sa_handler = bench_timeout };
+
+	snprintf(timeout_msg, sizeof(timeout_msg),
+		 "# bench: %s: no result within %d s, giving up\n", name,
+		 IRQ_BENCH_S);
+	sigemptyset(&sa.sa_mask);
+	TEST_ASSERT(!sigaction(SIGALRM, &sa, NULL), "sigaction");
+	alarm(IRQ_BENCH_S);
+}
+
+/* @nr interrupts through the irqfd, each seen by the guest's handler. */
+static void irqfd_ops(struct kvm_vcpu *vcpu, int efd, int nr, uint64_t *n)
+{
+	struct ucall uc;
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		TEST_ASSERT(!eventfd_write(efd, 1), "eventfd write: %s",
+			    strerror(errno));
+		uc = vcpu_run_expect_sync(vcpu, 1);
+		TEST_ASSERT(uc.args[1] == ++*n, "interrupt %llu, guest counted %llu",
+			    (unsigned long long)*n,
+			    (unsigned long long)uc.args[1]);
+	}
+}
+
+static void bench_irqfd(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	double t[ROUNDS];
+	uint64_t n = 0;
+	int efd, r;
+
+	if (!kvm_check_cap(KVM_CAP_IRQCHIP))
+		return;
+	watchdog("irqfd_wake");
+	vm = vm_create(0);
+	vm_create_irqchip(vm);		/* before the vCPUs */
+	vcpu = vm_vcpu_add(vm, 0, guest_irqfd);
+	vm_install_exception_handler(vm, IRQFD_VECTOR, guest_irqfd_handler);
+	r = route1(vm, msi_route(IRQFD_GSI, 0, IRQFD_VECTOR));
+	TEST_ASSERT(!r, "KVM_SET_GSI_ROUTING: %s", errno_name(-r));
+	efd = new_eventfd();
+	r = irqfd(vm, efd, IRQFD_GSI, 0, 0);
+	TEST_ASSERT(!r, "KVM_IRQFD: %s", errno_name(-r));
+
+	vcpu_run_expect_sync(vcpu, 0);		/* LAPIC enabled */
+	irqfd_ops(vcpu, efd, 100, &n);		/* warm up */
+	for (r = 0; r < ROUNDS; r++) {
+		double t0 = now_s();
+
+		irqfd_ops(vcpu, efd, NR_IRQFD, &n);
+		t[r] = (now_s() - t0) / NR_IRQFD;
+	}
+	alarm(0);
+	report("irqfd_wake", t);
+	kvm_vm_free(vm);
+	close(efd);
+}
+
+/* vCPU 1's thread: the warm-up round and ROUNDS more. */
+static void *pong_thread(void *arg)
+{
+	struct kvm_vcpu *vcpu = arg;
+	int r;
+
+	for (r = 0; r < ROUNDS + 1; r++)
+		vcpu_run_expect_sync(vcpu, 1);
+	return NULL;
+}
+
+static void bench_ipi(void)
+{
+	struct kvm_vcpu *ping, *pong;
+	struct kvm_vm *vm;
+	double t[ROUNDS];
+	pthread_t thread;
+	int r;
+
+	if (!kvm_check_cap(KVM_CAP_IRQCHIP))
+		return;
+	watchdog("ipi_pingpong");
+	vm = vm_create(0);
+	vm_create_irqchip(vm);		/* before the vCPUs */
+	ping = vm_vcpu_add(vm, 0, guest_ping);
+	pong = vm_vcpu_add(vm, 1, guest_pong);
+	vm_install_exception_handler(vm, PING_VECTOR, guest_ping_handler);
+	vm_install_exception_handler(vm, PONG_VECTOR, guest_pong_handler);
+	/* vm_vcpu_add() set its registers; the AP runs without INIT/SIPI. */
+	vcpu_set_mp_state(pong, KVM_MP_STATE_RUNNABLE);
+
+	/* Both LAPICs enabled before the first IPI. */
+	vcpu_run_expect_sync(ping, 0);
+	vcpu_run_expect_sync(pong, 0);
+	TEST_ASSERT(!pthread_create(&thread, NULL, pong_thread, pong),
+		    "pthread_create");
+	vcpu_run_expect_sync(ping, 1);		/* warm up */
+	for (r = 0; r < ROUNDS; r++) {
+		double t0 = now_s();
+
+		vcpu_run_expect_sync(ping, 1);
+		t[r] = (now_s() - t0) / NR_PINGPONG;
+	}
+	pthread_join(thread, NULL);
+	alarm(0);
+	report("ipi_pingpong", t);
+	kvm_vm_free(vm);
+}
+
 int main(void)
 {
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
@@ -297,5 +533,7 @@ int main(void)
 	bench_touch();
 	bench_memslots();
 	bench_dirty_log();
+	bench_irqfd();
+	bench_ipi();
 	return 0;
 }

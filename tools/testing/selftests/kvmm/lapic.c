@@ -628,7 +628,7 @@ static void test_ipi_between_vcpus(void)
 	bool ok;
 
 	vm = vm_create(0);
-	vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
+	vm_create_irqchip(vm);
 	e = cpuid_find_entry(cpuid, 1, 0);
 	TEST_ASSERT(e, "no CPUID leaf 1");
 	e->ecx |= CPUID_X2APIC;
@@ -715,7 +715,6 @@ static void test_ipi_between_vcpus(void)
 
 int main(void)
 {
-	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_cpuid2 *cpuid;
 	struct kvm_cpuid_entry2 *e;
 	struct kvm_lapic_state s;
@@ -728,21 +727,31 @@ int main(void)
 
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
-	ksft_set_plan(16);
+	TEST_REQUIRE(kvm_check_cap(KVM_CAP_IRQCHIP));
+	ksft_set_plan(17);
 	cpuid = kvm_supported_cpuid_copy();
 
 	test_no_irqchip();
 
+	/*
+	 * What a VMM reads before it offers the guest x2APIC and
+	 * TSC-deadline (QEMU's kvm_arch_get_supported_cpuid()): KVM offers
+	 * x2APIC in KVM_GET_SUPPORTED_CPUID whatever the host has, and
+	 * TSC-deadline through KVM_CAP_TSC_DEADLINE_TIMER.
+	 */
+	e = cpuid_find_entry(cpuid, 1, 0);
+	TEST_ASSERT(e, "no CPUID leaf 1");
+	ksft_test_result((e->ecx & CPUID_X2APIC) &&
+			 kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER) == 1,
+			 "x2apic_and_tsc_deadline_offered");
+
 	vm = vm_create(0);
-	r = __vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
-	if (r && test_mode() == TEST_MODE_KVMM)
-		ksft_exit_skip("KVM_CREATE_IRQCHIP: %s (kvmm offers no in-kernel irqchip yet)\n",
-			       errno_name(errno));
+	r = __vm_create_irqchip(vm);
 	TEST_ASSERT(!r, "KVM_CREATE_IRQCHIP: %s", errno_name(errno));
 	vcpu = vm_vcpu_add(vm, VCPU_ID, guest_code);
 	vm_install_exception_handler(vm, GP_VECTOR, guest_gp_handler);
 	/* An AP waits for INIT/SIPI with an in-kernel LAPIC: start it. */
-	vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp);
+	vcpu_set_mp_state(vcpu, KVM_MP_STATE_RUNNABLE);
 	e = cpuid_find_entry(cpuid, 1, 0);
 	TEST_ASSERT(e, "no CPUID leaf 1");
 	e->ecx |= CPUID_X2APIC | CPUID_TSC_DEADLINE;

@@ -49,10 +49,8 @@
  *  - split irqchip: KVM_INTERRUPT's ExtINT taken through LINT0, EEXIST
  *    for a second one before the first was taken.
  */
-#include <pthread.h>
-#include <signal.h>
-
 #include "processor.h"
+#include "vcpu_runner.h"
 
 #define MSR_IA32_APICBASE	0x1b
 #define APICBASE_BSP		(1ULL << 8)
@@ -110,28 +108,6 @@ static uint64_t get_msr(struct kvm_vcpu *vcpu, uint32_t index)
 	return m.e.data;
 }
 
-static volatile sig_atomic_t sigusr1_count;
-
-static void sigusr1_handler(int sig)
-{
-	(void)sig;
-	sigusr1_count++;
-}
-
-struct kicker {
-	pthread_t target;
-	unsigned int delay_ms;
-};
-
-static void *kicker_fn(void *arg)
-{
-	struct kicker *k = arg;
-
-	msleep(k->delay_ms);
-	pthread_kill(k->target, SIGUSR1);
-	return NULL;
-}
-
 /*
  * KVM_RUN with a SIGUSR1 sent after @delay_ms from another thread: the
  * run's result (-1 and errno EINTR expected) in *@err.
@@ -139,16 +115,9 @@ static void *kicker_fn(void *arg)
 static int run_until_signal(struct kvm_vcpu *vcpu, unsigned int delay_ms,
 			    int *err)
 {
-	struct kicker k = { .target = pthread_self(), .delay_ms = delay_ms };
-	pthread_t t;
-	int ret;
+	struct kicker k = { .delay_ms = delay_ms };
 
-	sigusr1_count = 0;
-	TEST_ASSERT(!pthread_create(&t, NULL, kicker_fn, &k), "pthread_create");
-	ret = _vcpu_run(vcpu);
-	*err = errno;
-	pthread_join(t, NULL);
-	return ret;
+	return vcpu_run_kicked(vcpu, &k, err);
 }
 
 /* ---- without an in-kernel irqchip ---- */
@@ -278,21 +247,6 @@ static void skip_irqchip_tests(const char *why)
 		ksft_test_result_skip(names[i], "%s", why);
 }
 
-/* KVM_CREATE_IRQCHIP, or false when refused (reported). */
-static bool create_irqchip(struct kvm_vm *vm)
-{
-	int ret = __vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
-	int err = errno;
-
-	if (!ret)
-		return true;
-	TEST_ASSERT(test_mode() != TEST_MODE_REF,
-		    "KVM_CREATE_IRQCHIP failed on the reference: %s",
-		    errno_name(err));
-	pr_info("KVM_CREATE_IRQCHIP: %s", errno_name(err));
-	return false;
-}
-
 static void test_start_states(void)
 {
 	struct kvm_vcpu *bsp, *ap;
@@ -300,7 +254,7 @@ static void test_start_states(void)
 	bool ok;
 
 	vm = vm_create_barebones();
-	TEST_ASSERT(create_irqchip(vm), "irqchip went away");
+	TEST_ASSERT(vm_try_create_irqchip(vm), "irqchip went away");
 	bsp = __vm_vcpu_add(vm, 0);
 	ap = __vm_vcpu_add(vm, 1);
 	ok = get_mp(bsp) == KVM_MP_STATE_RUNNABLE &&
@@ -318,7 +272,7 @@ static void test_start_states(void)
 
 	vm = vm_create_barebones();
 	vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 1);
-	TEST_ASSERT(create_irqchip(vm), "irqchip went away");
+	TEST_ASSERT(vm_try_create_irqchip(vm), "irqchip went away");
 	ap = __vm_vcpu_add(vm, 0);
 	bsp = __vm_vcpu_add(vm, 1);
 	ok = get_mp(bsp) == KVM_MP_STATE_RUNNABLE &&
@@ -352,7 +306,7 @@ static void test_ap_states(void)
 	int ret, err;
 
 	vm = vm_create_barebones();
-	TEST_ASSERT(create_irqchip(vm), "irqchip went away");
+	TEST_ASSERT(vm_try_create_irqchip(vm), "irqchip went away");
 	__vm_vcpu_add(vm, 0);
 	ap = __vm_vcpu_add(vm, 1);
 
@@ -455,7 +409,7 @@ static void test_halt_in_kernel(void)
 	bool ok;
 
 	vm = vm_create(0);
-	TEST_ASSERT(create_irqchip(vm), "irqchip went away");
+	TEST_ASSERT(vm_try_create_irqchip(vm), "irqchip went away");
 	vcpu = vm_vcpu_add(vm, 0, guest_halted);
 	vm_install_exception_handler(vm, 2, guest_nmi_handler);
 
@@ -492,11 +446,14 @@ static void test_halt_in_kernel(void)
 static void test_irqchip(void)
 {
 	struct kvm_vm *vm = vm_create_barebones();
-	bool have = create_irqchip(vm);
+	bool have = vm_try_create_irqchip(vm);
 
 	kvm_vm_free(vm);
+	/* Reported, so it must work (caps.rst). */
+	TEST_ASSERT(have || !kvm_check_cap(KVM_CAP_IRQCHIP),
+		    "KVM_CAP_IRQCHIP reported, KVM_CREATE_IRQCHIP refused");
 	if (!have) {
-		skip_irqchip_tests("KVM_CREATE_IRQCHIP refused (no in-kernel irqchip yet)");
+		skip_irqchip_tests("no KVM_CAP_IRQCHIP on this host");
 		return;
 	}
 	test_start_states();
@@ -506,13 +463,10 @@ static void test_irqchip(void)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = sigusr1_handler };
-
 	ksft_print_header();
 	TEST_REQUIRE(kvm_check_cap(KVM_CAP_USER_MEMORY));
 	kvm_vm_free(vm_create_barebones());
-	sigemptyset(&sa.sa_mask);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction failed");
+	runner_setup_kick();
 
 	ksft_set_plan(8 + NR_IRQCHIP_TESTS);
 	test_no_irqchip();

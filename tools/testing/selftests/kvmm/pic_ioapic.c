@@ -41,7 +41,7 @@ static struct kvm_vcpu *vcpu;
 
 static void create_irqchip(struct kvm_vm *v)
 {
-	int r = __vm_ioctl(v, KVM_CREATE_IRQCHIP, NULL);
+	int r = __vm_create_irqchip(v);
 
 	kvmm_skip_if_unimplemented(r, errno, "KVM_CREATE_IRQCHIP");
 	TEST_ASSERT(!r, KVM_IOCTL_ERROR("KVM_CREATE_IRQCHIP", r));

@@ -358,7 +358,7 @@ static void test_with_irqchip(void)
 	/* The guest image is a copy of ours: start it at 0 ticks. */
 	timer_ticks = 0;
 	vm = vm_create(0);
-	if (__vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0)) {
+	if (__vm_create_irqchip(vm)) {
 		const char *why = strerror(errno);
 
 		ksft_test_result_skip("create_after_irqchip",
@@ -411,7 +411,7 @@ static void test_backlog(bool reinject)
 	/* The guest image is a copy of ours: start it at 0 ticks. */
 	timer_ticks = 0;
 	vm = vm_create(0);
-	if (__vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0)) {
+	if (__vm_create_irqchip(vm)) {
 		ksft_test_result_skip(name, "KVM_CREATE_IRQCHIP: %s",
 				      strerror(errno));
 		kvm_vm_free(vm);

@@ -159,6 +159,7 @@ static const struct msr_val qemu_optional[] = {
 	{ 0xc0000104, 1ull << 32 },		/* MSR_AMD64_TSC_RATIO */
 	{ 0xc001011f, 0 },			/* MSR_VIRT_SSBD */
 	{ 0xda0, 0 },				/* MSR_IA32_XSS */
+	{ 0x6e0, 0 },				/* MSR_IA32_TSC_DEADLINE */
 };
 
 /* AMD or Hygon (KVM's SVM, kvmm's svm backend). */

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "check.h"
 #include "kvmm_env.h"
 #include "processor.h"
 
@@ -119,16 +120,6 @@ static int set_vapic(struct kvm_vcpu *vcpu, uint64_t gpa)
 	return __vcpu_ioctl(vcpu, KVM_SET_VAPIC_ADDR, &va) ? -errno : 0;
 }
 
-/* Report which check of a chain failed: ok &= CHECK(expr). */
-#define CHECK(expr)							\
-({									\
-	bool __ok = (expr);						\
-									\
-	if (!__ok)							\
-		pr_info("%s:%d: failed: %s", __func__, __LINE__, #expr);\
-	__ok;								\
-})
-
 static void test_no_irqchip(void)
 {
 	struct kvm_vcpu *vcpu;
@@ -181,7 +172,7 @@ int main(void)
 	test_no_irqchip();
 
 	vm = vm_create(2);
-	r = __vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
+	r = __vm_create_irqchip(vm);
 	TEST_ASSERT(!r, "KVM_CREATE_IRQCHIP: %s", errno_name(errno));
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
 	page = vm_phy_pages_alloc(vm, 2);

@@ -282,6 +282,28 @@ void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
  */
 void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int num, ...);
 
+/*
+ * The in-kernel irqchip (KVM_CREATE_IRQCHIP: both PICs, the IOAPIC and a
+ * local APIC for each vCPU), created before the first vCPU.  The raw call
+ * returns the ioctl's result (-1 and errno) to a test that handles a
+ * refusal its own way (skip, or fail); vm_create_irqchip() asserts.
+ */
+int __vm_create_irqchip(struct kvm_vm *vm);
+void vm_create_irqchip(struct kvm_vm *vm);
+/*
+ * The same where kvmm may not offer it yet: true when created; false when
+ * refused, which is reported, and fails the test on the reference (Linux
+ * always has it).
+ */
+bool vm_try_create_irqchip(struct kvm_vm *vm);
+
+/*
+ * KVM_SET_MP_STATE (asserting).  With the in-kernel irqchip every vCPU
+ * but the BSP starts UNINITIALIZED, waiting for INIT and SIPI:
+ * KVM_MP_STATE_RUNNABLE lets a test run one directly.
+ */
+void vcpu_set_mp_state(struct kvm_vcpu *vcpu, uint32_t state);
+
 /* Pointer to the I/O data of the current KVM_EXIT_IO exit. */
 static inline void *vcpu_io_data(struct kvm_vcpu *vcpu)
 {

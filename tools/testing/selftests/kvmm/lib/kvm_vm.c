@@ -328,3 +328,36 @@ void vcpu_args_set(struct kvm_vcpu *vcpu, unsigned int num, ...)
 	va_end(ap);
 	vcpu_regs_set(vcpu, &regs);
 }
+
+/* ---- the in-kernel irqchip ---- */
+
+int __vm_create_irqchip(struct kvm_vm *vm)
+{
+	return __vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
+}
+
+void vm_create_irqchip(struct kvm_vm *vm)
+{
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, NULL);
+}
+
+bool vm_try_create_irqchip(struct kvm_vm *vm)
+{
+	int ret = __vm_create_irqchip(vm);
+	int err = errno;
+
+	if (!ret)
+		return true;
+	TEST_ASSERT(test_mode() != TEST_MODE_REF,
+		    "KVM_CREATE_IRQCHIP failed on the reference: %s",
+		    errno_name(err));
+	pr_info("KVM_CREATE_IRQCHIP: %s", errno_name(err));
+	return false;
+}
+
+void vcpu_set_mp_state(struct kvm_vcpu *vcpu, uint32_t state)
+{
+	struct kvm_mp_state mp = { .mp_state = state };
+
+	vcpu_ioctl(vcpu, KVM_SET_MP_STATE, &mp);
+}

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KVM_RUN on another thread, bounded (vcpu_runner.h). */
+/*
+ * KVM_RUN on another thread, bounded, or on this one, kicked from another
+ * (vcpu_runner.h).
+ */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -7,12 +10,16 @@
 #include <linux/kvm.h>
 
 #include "ktap.h"
+#include "kvm_util.h"
 #include "test_util.h"
 #include "vcpu_runner.h"
+
+volatile sig_atomic_t sigusr1_count;
 
 static void sigusr1_handler(int sig)
 {
 	(void)sig;
+	sigusr1_count++;
 }
 
 /* No SA_RESTART: KVM_RUN must come back with EINTR. */
@@ -78,4 +85,32 @@ void runners_kick_and_join(struct runner *r, unsigned int n)
 	}
 	for (i = 0; i < n; i++)
 		pthread_join(r[i].thread, NULL);
+}
+
+static void *kicker_fn(void *arg)
+{
+	struct kicker *k = arg;
+
+	msleep(k->delay_ms);
+	pthread_kill(k->target, SIGUSR1);
+	if (k->release) {
+		msleep(k->release_ms);
+		*k->release = 1;
+	}
+	return NULL;
+}
+
+int vcpu_run_kicked(struct kvm_vcpu *vcpu, struct kicker *k, int *err)
+{
+	pthread_t t;
+	int ret;
+
+	k->target = pthread_self();
+	sigusr1_count = 0;
+	TEST_ASSERT(!pthread_create(&t, NULL, kicker_fn, k),
+		    "pthread_create failed");
+	ret = _vcpu_run(vcpu);
+	*err = errno;
+	pthread_join(t, NULL);
+	return ret;
 }

@@ -2,10 +2,10 @@
 /*
  * The local APIC's register offsets and bits (SDM 3A 11.4.1, table 11-1;
  * 11.5.1; 11.6.1) under the names of the kernel's <asm/apicdef.h>, which
- * userspace does not have, for building lapic_regs.c here.
+ * userspace does not have, for building lapic_regs.c in tools/testing/lapic/.
  */
-#ifndef _LAPIC_APICDEF_H
-#define _LAPIC_APICDEF_H
+#ifndef _TOOLS_TESTING_SHIM_ASM_APICDEF_H
+#define _TOOLS_TESTING_SHIM_ASM_APICDEF_H
 
 #define APIC_ID			0x20
 #define APIC_LVR		0x30
@@ -59,4 +59,4 @@
 #define APIC_TDCR		0x3e0
 #define APIC_SELF_IPI		0x3f0
 
-#endif /* _LAPIC_APICDEF_H */
+#endif /* _TOOLS_TESTING_SHIM_ASM_APICDEF_H */

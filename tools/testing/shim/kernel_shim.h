@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The few kernel facilities arch/x86/irqchip/pic.c and ioapic.c use, for
- * their userspace build in tools/testing/irqchip/.  Every <linux/...>
- * header of this directory includes this one file.
+ * The few kernel facilities that the arch/x86/ sources built in userspace
+ * use: the emulator and the page walker (tools/testing/emulate/), the
+ * 8259A pair and the IOAPIC (tools/testing/irqchip/), the LAPIC's register
+ * arithmetic (tools/testing/lapic/) and the 8254 counters
+ * (tools/testing/pit/).  Those sources include the kernel's headers as
+ * they do in kvmm.ko; the four Makefiles put this directory first on the
+ * include path (shim.mk), where every <linux/...> header they name is a
+ * stand-in that includes this one file, so that one definition serves all
+ * four builds.  asm/apicdef.h holds the LAPIC's register names.
  *
  * Locks count their holders so that the tests catch what would deadlock
  * or race in the kernel: taking a spinlock twice (an ack notifier coming
  * back into the device with its lock held), calling out with it held
  * where the locking rules say it is dropped, unlocking what is not held.
  */
-#ifndef _IRQCHIP_KERNEL_SHIM_H
-#define _IRQCHIP_KERNEL_SHIM_H
+#ifndef _TOOLS_TESTING_KERNEL_SHIM_H
+#define _TOOLS_TESTING_KERNEL_SHIM_H
 
+#include <assert.h>		/* static_assert, as <linux/build_bug.h> */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +55,21 @@ struct page;
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define min_t(type, a, b)	((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #define array_index_nospec(index, size)	(index)
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+
+#define NSEC_PER_SEC		1000000000L
+
+/* 1-based index of the most significant bit set; 0 for 0. */
+static inline int fls(unsigned int x)
+{
+	return x ? 32 - __builtin_clz(x) : 0;
+}
+
+/* a * mul / divisor without overflowing 64 bits in between. */
+static inline u64 mul_u64_u32_div(u64 a, u32 mul, u32 divisor)
+{
+	return (u64)(((unsigned __int128)a * mul) / divisor);
+}
 
 #define shim_bug(...) do {						\
 	fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);		\
@@ -56,6 +78,11 @@ struct page;
 	abort();							\
 } while (0)
 
+/*
+ * The shim's own state, defined by the test that builds code taking locks
+ * or scheduling work (test_irqchip.c); a build whose sources use neither
+ * needs no definition.
+ */
 /* Locks held by the (single) test thread, over all locks. */
 extern int shim_locks_held;
 /* The delayed work scheduled last, for the tests to run. */
@@ -165,4 +192,4 @@ static inline bool shim_run_delayed_work(struct delayed_work *dw)
 
 #define pr_err(...)		fprintf(stderr, __VA_ARGS__)
 
-#endif /* _IRQCHIP_KERNEL_SHIM_H */
+#endif /* _TOOLS_TESTING_KERNEL_SHIM_H */

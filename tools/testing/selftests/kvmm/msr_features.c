@@ -229,6 +229,15 @@ static void test_values_on_vcpu(int fd)
 	for (i = 0; i < features->nmsrs; i++) {
 		uint32_t index = features->indices[i];
 
+		/*
+		 * Nested VMX's capability MSRs (IA32_VMX_BASIC ..
+		 * IA32_VMX_VMFUNC, SDM 3D appendix A) are per vCPU in KVM,
+		 * cut down to what the vCPU's own CPUID allows, and a write
+		 * may only remove from them: the system-wide offer is not a
+		 * vCPU's value.  kvmm offers no nested virtualization.
+		 */
+		if (index >= 0x480 && index <= 0x491)
+			continue;
 		v = feature_value(fd, index);
 		if (__vcpu_set_msr(vcpu, index, v) != 1 ||
 		    __vcpu_get_msr(vcpu, index, &back) != 1 || back != v) {

@@ -133,6 +133,15 @@ static inline void cpuid_count(uint32_t function, uint32_t index,
 			     : "memory");
 }
 
+/* The host is AMD or Hygon (SVM; KVM's kvm_amd, kvmm's svm backend). */
+static inline bool host_cpu_is_amd(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid_count(0, 0, &a, &b, &c, &d);
+	return b == 0x68747541 || b == 0x6f677948;	/* "Auth", "Hygo" */
+}
+
 static inline void halt(void)
 {
 	__asm__ __volatile__("hlt" ::: "memory");

@@ -625,7 +625,8 @@ int svm_handle_exit(struct kvmm_vcpu *vcpu)
 	svm_exit_handler handler;
 
 	if (code == (u32)SVM_EXIT_INVALID) {
-		svm_report_refused_entry(vcpu);
+		if (!to_svm(vcpu)->entry.refused_by_kvmm)
+			svm_report_refused_entry(vcpu);
 		return kvmm_x86_exit_fail_entry(vcpu, vmcb->control.exit_code);
 	}
 	if (code >= SVM_EXIT_NR)

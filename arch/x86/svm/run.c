@@ -44,6 +44,7 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	 */
 	if (!kvmm_x86_entry_state_valid(vcpu)) {
 		vmcb->control.exit_code = SVM_EXIT_INVALID;
+		svm->entry.refused_by_kvmm = true;
 		return 0;
 	}
 	if (a->sg_dirty)
@@ -107,6 +108,7 @@ int svm_vcpu_run(struct kvmm_vcpu *vcpu)
 	svm->entry.asid = vmcb->control.asid;
 	svm->entry.int_ctl = vmcb->control.int_ctl;
 	svm->entry.cs_attrib = vmcb->save.cs.attrib;
+	svm->entry.refused_by_kvmm = false;
 	vmcb->control.exit_code = SVM_EXIT_NOT_RUN;
 	/* RDTSCP/RDPID in the guest read it; the host's is back by user mode. */
 	if (svm_tsc_aux_slot >= 0)

@@ -87,6 +87,8 @@ struct svm_vcpu {
 		u64 cr0, cr3, cr4, efer, dr6, dr7, rflags, rip, event_inj;
 		u32 asid, int_ctl;
 		u16 cs_attrib;
+		/* kvmm's own checks refused it: VMRUN never ran. */
+		bool refused_by_kvmm;
 	} entry;
 };
 
